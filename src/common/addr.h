@@ -1,0 +1,23 @@
+/* Address helpers shared by the config parser, netcfg, reporter and lbnodectl. */
+#ifndef ADDR_H
+#define ADDR_H
+
+#include <sys/socket.h>
+#include <stddef.h>
+
+#include "lbnoded.h"
+
+#define ADDR_STRLEN	48	/* "ffff:...:ffff/128" and a NUL */
+
+/* Why an address cannot be a VIP or a dnat target, or NULL. */
+const char	*addr_unusable(const struct lbn_addr *);
+int		 addr_parse(const char *, struct lbn_addr *);
+const char	*addr_str(const struct lbn_addr *, char *, size_t);
+int		 addr_eq(const struct lbn_addr *, const struct lbn_addr *);
+int		 addr_in_prefix(const struct lbn_addr *, const struct lbn_addr *);
+int		 addr_from_sockaddr(const struct sockaddr *, struct lbn_addr *);
+socklen_t	 addr_to_sockaddr(const struct lbn_addr *, uint16_t,
+		    struct sockaddr_storage *);
+size_t		 addr_len(const struct lbn_addr *);
+
+#endif /* ADDR_H */

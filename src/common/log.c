@@ -1,0 +1,162 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "log.h"
+
+static int	 log_foreground = 1;
+static int	 log_verbose;
+static char	 log_proc[16] = "lbnoded";
+
+static void	 vlog(int, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
+void
+log_init(int foreground, int verbose)
+{
+	log_foreground = foreground;
+	log_verbose = verbose;
+	/*
+	 * LOG_NDELAY connects to /dev/log now: the children chroot
+	 * before they log anything, and /dev/log is not there after.
+	 */
+	if (!foreground)
+		openlog("lbnoded", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	tzset();
+}
+
+void
+log_procname(const char *name)
+{
+	snprintf(log_proc, sizeof(log_proc), "%s", name);
+}
+
+void
+log_setverbose(int verbose)
+{
+	log_verbose = verbose;
+}
+
+int
+log_getverbose(void)
+{
+	return log_verbose;
+}
+
+static void
+vlog(int pri, const char *fmt, va_list ap)
+{
+	char	 line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (log_foreground) {
+		fprintf(stderr, "%s: %s\n", log_proc, line);
+		fflush(stderr);
+	} else
+		syslog(pri, "%s: %s", log_proc, line);
+}
+
+static void
+vlog_errno(int pri, const char *fmt, va_list ap)
+{
+	char	 msg[1024];
+	int	 saved = errno;
+
+	if (fmt == NULL) {
+		logit(pri, "%s", strerror(saved));
+		return;
+	}
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	logit(pri, "%s: %s", msg, strerror(saved));
+	errno = saved;
+}
+
+void
+logit(int pri, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(pri, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog_errno(LOG_ERR, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_ERR, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (!log_verbose)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+/* One line per privileged change; grep for "audit:" to see them all. */
+void
+log_audit(const char *fmt, ...)
+{
+	char	 msg[900];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	logit(LOG_NOTICE, "audit: %s", msg);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog_errno(LOG_CRIT, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

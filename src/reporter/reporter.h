@@ -1,0 +1,89 @@
+/*
+ * The reporter: samples load and answers load balancers.  It holds no
+ * privilege: every socket and /proc file it uses was opened by the
+ * monitor and handed over.
+ */
+#ifndef REPORTER_H
+#define REPORTER_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "imsg.h"
+#include "lbnoded.h"
+
+struct event_base;
+
+/* The current load figures, all in hundredths of a percent or of a unit. */
+struct load {
+	uint32_t	 busy_x100;	/* smoothed CPU busy share, 0-10000 */
+	uint32_t	 loadavg_x100;	/* 1-minute load average per CPU */
+	uint32_t	 mem_used_x100;	/* 10000 - MemAvailable share */
+	int		 valid;		/* at least one full sample taken */
+};
+
+struct counters {
+	uint64_t	 rx_packets;
+	uint64_t	 tx_packets;
+	uint64_t	 agent_queries;
+	uint64_t	 http_queries;
+	uint64_t	 dropped[DROP_MAX];
+};
+
+struct reporter {
+	struct event_base	*base;
+	struct imsgev		 iev_monitor;
+	struct lbn_settings	 conf;
+	int			 configured;	/* IMSG_CONF_END seen */
+	struct key_msg		 key;
+	int			 procfd[PROCFD_UPTIME + 1];
+	uint32_t		 cgroup_version;
+	uint32_t		 admin;		/* enum admin_state */
+	uint32_t		 weight;	/* what we report, after hysteresis */
+	struct load		 load;
+	uint64_t		 generation;	/* last accepted LB CONFIG */
+	struct counters		 counters;
+	uint32_t		 restarts[PROC_MAX];
+	struct ctl_lb		 lbs[CTL_LB_MAX];
+	size_t			 nlbs;
+	time_t			 started;
+};
+
+extern struct reporter	*rep;
+
+/* reporter.c */
+int	 reporter_main(int, char **);
+void	 reporter_state_changed(void);	/* weight or admin changed */
+
+/* sample.c: /proc/stat, loadavg, meminfo, cgroup; the sampling timer */
+void	 sample_start(void);
+
+/* weight.c */
+uint32_t weight_target(const struct load *, const struct lbn_settings *);
+uint32_t weight_hysteresis(uint32_t, uint32_t);
+
+/* lbtrack.c: the lb allowlist and the table of LBs seen */
+int	 lb_allowed(const struct sockaddr *);
+void	 lb_seen(const struct sockaddr *);
+
+/* lbnp_server.c */
+void	 lbnp_set_socket(int);
+void	 lbnp_announce(void);
+void	 lbnp_stop(void);		/* the last ANNOUNCE */
+void	 lbnp_push_result(struct imsg *);
+
+/* agent.c */
+void	 agent_set_socket(int);
+void	 agent_line(char *, size_t);	/* the one-line answer */
+
+/* http.c */
+void	 http_set_socket(int);
+
+/* status.c: answers to lbnodectl, relayed by the monitor */
+void	 status_send(uint32_t);
+void	 status_send_lbs(uint32_t);
+
+/* seccomp.c */
+void	 reporter_seccomp(void);
+
+#endif /* REPORTER_H */
