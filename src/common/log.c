@@ -52,7 +52,10 @@ vlog(int pri, const char *fmt, va_list ap)
 	char	 line[1024];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (log_foreground) {
+	if (log_foreground && log_proc[0] == '\0') {
+		/* lbnoded -n: "file:line: message" exactly, for editors */
+		fprintf(stderr, "%s\n", line);
+	} else if (log_foreground) {
 		fprintf(stderr, "%s: %s\n", log_proc, line);
 		fflush(stderr);
 	} else

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -90,7 +91,7 @@ sandbox_sigsys(int sig, siginfo_t *info, void *ctx)
 	    name ? name : "?", info->si_syscall);
 	if (len > 0)
 		(void)write(STDERR_FILENO, msg, (size_t)len);
-	logit(2, "seccomp: syscall %s (%d) denied", name ? name : "?",
+	logit(LOG_CRIT, "seccomp: syscall %s (%d) denied", name ? name : "?",
 	    info->si_syscall);
 	_exit(1);
 }
@@ -125,11 +126,12 @@ sandbox_seccomp(const struct sandbox_rule *rules, size_t n)
 	if ((ctx = seccomp_init(sandbox_default_action())) == NULL)
 		fatalx("seccomp_init failed");
 	for (i = 0; i < n; i++) {
-		if (rules[i].arg0 == SANDBOX_ANY)
+		if (rules[i].arg == SANDBOX_ANY)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, rules[i].nr, 0);
 		else
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, rules[i].nr,
-			    1, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)rules[i].arg0));
+			    1, SCMP_CMP64((unsigned)rules[i].arg,
+			    SCMP_CMP_MASKED_EQ, rules[i].mask, rules[i].value));
 		if (rc < 0)
 			fatalx("seccomp_rule_add %d: %s", rules[i].nr,
 			    strerror(-rc));

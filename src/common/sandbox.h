@@ -3,13 +3,23 @@
 #define SANDBOX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-/* One allowed syscall; arg0 >= 0 allows it only with that first argument. */
+/*
+ * One allowed syscall.  With arg >= 0 it is allowed only when
+ * (args[arg] & mask) == value, e.g. socket() for AF_UNIX only, or
+ * openat() without write access.
+ */
 struct sandbox_rule {
-	int	 nr;
-	int	 arg0;
+	int		 nr;
+	int		 arg;
+	uint64_t	 mask;
+	uint64_t	 value;
 };
-#define SANDBOX_ANY	(-1)
+#define SANDBOX_ANY		(-1)
+#define SANDBOX_ALLOW(nr)	{ (nr), SANDBOX_ANY, 0, 0 }
+#define SANDBOX_ARG_EQ(nr, a, v) { (nr), (a), ~(uint64_t)0, (uint64_t)(v) }
+#define SANDBOX_ARG_MASK(nr, a, m, v) { (nr), (a), (uint64_t)(m), (uint64_t)(v) }
 
 void	 sandbox_chroot_user(const char *, const char *);
 void	 sandbox_keep_cap(int);
