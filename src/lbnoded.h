@@ -193,7 +193,7 @@ enum imsg_type {
 	IMSG_REP_PUSH_COMMIT,	/* - */
 	IMSG_REP_STATUS,	/* struct ctl_status, answer to IMSG_CTL_STATUS */
 	IMSG_REP_LB,		/* struct ctl_lb, answer to IMSG_CTL_SHOW_LBS */
-	IMSG_REP_ADMIN_CHANGED,	/* struct admin_msg, persist this state */
+	IMSG_REP_WEIGHT,	/* struct weight_msg, on every change, for sd_notify */
 
 	/* lbnodectl -> monitor */
 	IMSG_CTL_STATUS,	/* - */
@@ -265,6 +265,11 @@ struct key_msg {
 
 struct admin_msg {
 	uint32_t		 state;		/* enum admin_state */
+};
+
+struct weight_msg {
+	uint32_t		 admin;		/* enum admin_state */
+	uint32_t		 weight;
 };
 
 struct restarts_msg {

@@ -9,7 +9,6 @@
 
 #include <cap-ng.h>
 #include <errno.h>
-#include <grp.h>
 #include <pwd.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -37,10 +36,14 @@ sandbox_chroot_user(const char *user, const char *dir)
 		fatal("chroot %s", dir);
 	if (chdir("/") == -1)
 		fatal("chdir /");
-	if (setgroups(1, &pw->pw_gid) == -1 ||
-	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
-		fatal("cannot drop privileges to %s", user);
+	/*
+	 * The bounding set can only be cleared while we are still root,
+	 * so libcap-ng clears it in the same step as the change of ids.
+	 */
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
+	    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0)
+		fatalx("cannot drop privileges to %s", user);
 }
 
 /*
@@ -50,6 +53,13 @@ sandbox_chroot_user(const char *user, const char *dir)
 void
 sandbox_keep_cap(int cap)
 {
+	if (geteuid() != 0) {
+		/* After sandbox_chroot_user: check that nothing is left. */
+		if (cap >= 0 || capng_get_caps_process() != 0 ||
+		    capng_have_capabilities(CAPNG_SELECT_BOTH) != CAPNG_NONE)
+			fatalx("capabilities left after dropping privileges");
+		return;
+	}
 	capng_clear(CAPNG_SELECT_BOTH);
 	if (cap >= 0 && capng_update(CAPNG_ADD,
 	    CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET, cap) != 0)

@@ -1,1 +1,544 @@
-/* stub: to be written */
+/*
+ * The commands that talk to the local daemon: status, show, the admin
+ * states, reload and log.  Output is text for people or, with -j, JSON
+ * for scripts; it is built in memory and printed only once the answer
+ * is complete, so a failure never leaves half a JSON document.
+ */
+#include <sys/types.h>
+
+#include <err.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lbnoded.h"
+#include "addr.h"
+#include "imsg.h"
+#include "ctl.h"
+#include "lbnodectl.h"
+
+static const char *const admin_names[] = {
+	[ADMIN_READY] = "ready",
+	[ADMIN_DRAIN] = "drain",
+	[ADMIN_MAINT] = "maint"
+};
+
+static const char *const mode_names[] = {
+	[MODE_REDIRECT] = "redirect",
+	[MODE_DNAT] = "dnat",
+	[MODE_LOOPBACK] = "loopback"
+};
+
+static const char *const drop_names[DROP_MAX] = {
+	[DROP_SHORT] = "short",
+	[DROP_MAGIC] = "magic",
+	[DROP_VERSION] = "version",
+	[DROP_LENGTH] = "length",
+	[DROP_TYPE] = "type",
+	[DROP_ALLOW] = "allow",
+	[DROP_AUTH] = "auth",
+	[DROP_STALE] = "stale",
+	[DROP_REPLAY] = "replay",
+	[DROP_RATE] = "rate"
+};
+
+/* The children restart; the monitor is what counts them. */
+static const char *const proc_names[PROC_MAX] = {
+	[PROC_NETCFG] = "netcfg",
+	[PROC_REPORTER] = "reporter"
+};
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+static const char *
+name_of(const char *const *names, size_t n, uint32_t i)
+{
+	return i < n && names[i] != NULL ? names[i] : "unknown";
+}
+
+/* Output in memory until the answer is known to be complete. */
+struct out {
+	FILE		*f;
+	char		*buf;
+	size_t		 len;
+};
+
+static void
+out_open(struct out *o)
+{
+	if ((o->f = open_memstream(&o->buf, &o->len)) == NULL)
+		err(1, "open_memstream");
+}
+
+/* Print it when ok, drop it otherwise; ok comes back. */
+static int
+out_close(struct out *o, int ok)
+{
+	if (fclose(o->f) != 0)
+		err(1, "output");
+	if (ok && (fwrite(o->buf, 1, o->len, stdout) != o->len ||
+	    fflush(stdout) != 0))
+		err(1, "stdout");
+	free(o->buf);
+	return ok;
+}
+
+/*
+ * Send one request and wait for its answer; a FAIL is printed here.
+ * Returns 0 when the daemon answered without failing.
+ */
+static int
+request(uint32_t type, const void *data, size_t len,
+    int (*cb)(struct imsg *, void *), void *arg)
+{
+	struct ctl_answer	 ans;
+
+	memset(&ans, 0, sizeof(ans));
+	ans.cb = cb;
+	ans.arg = arg;
+	if (ctl_request(type, data, len, &ans) == -1)
+		return -1;
+	if (ans.fail[0] != '\0') {
+		warnx("%s", ans.fail);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The option status and show take after their own name too, anywhere
+ * among their operands: -j.  Returns the index of the first operand,
+ * or -1.
+ */
+static int
+json_opt(int argc, char **argv)
+{
+	int	 ch;
+
+	optind = 0;	/* glibc: start over, with argv[0] the command */
+	while ((ch = getopt(argc, argv, "j")) != -1) {
+		if (ch != 'j')
+			return -1;
+		ctl_json = 1;
+	}
+	return optind;
+}
+
+/* --- load balancers --- */
+
+struct lb_list {
+	struct ctl_lb		 lb[CTL_LB_MAX];
+	size_t			 n;
+};
+
+static int
+lb_add(struct imsg *imsg, void *arg)
+{
+	struct lb_list	*l = arg;
+
+	if (imsg_get_type(imsg) != IMSG_REP_LB || l->n == NELEM(l->lb) ||
+	    imsg_get_data(imsg, &l->lb[l->n], sizeof(l->lb[0])) == -1)
+		return -1;
+	l->n++;
+	return 0;
+}
+
+static int
+lbs_fetch(struct lb_list *l)
+{
+	l->n = 0;
+	return request(IMSG_CTL_SHOW_LBS, NULL, 0, lb_add, l);
+}
+
+static void
+lbs_print(FILE *f, const struct lb_list *l, const char *indent)
+{
+	char		 a[ADDR_STRLEN];
+	time_t		 now = time(NULL);
+	long long	 ago;
+	size_t		 i;
+
+	for (i = 0; i < l->n; i++) {
+		addr_str(&l->lb[i].addr, a, sizeof(a));
+		ago = (long long)now - (long long)l->lb[i].last_seen;
+		fprintf(f, "%s%-39s ", indent, a);
+		if (l->lb[i].last_seen == 0)
+			fprintf(f, "never seen");
+		else
+			fprintf(f, "last contact %lld s ago", ago < 0 ? 0 : ago);
+		fprintf(f, ", %llu queries\n",
+		    (unsigned long long)l->lb[i].queries);
+	}
+}
+
+static void
+lbs_json(FILE *f, const struct lb_list *l)
+{
+	char		 a[ADDR_STRLEN];
+	time_t		 now = time(NULL);
+	long long	 ago;
+	size_t		 i;
+
+	fputc('[', f);
+	for (i = 0; i < l->n; i++) {
+		addr_str(&l->lb[i].addr, a, sizeof(a));
+		fprintf(f, "%s{\"address\":", i ? "," : "");
+		json_string(f, a);
+		fprintf(f, ",\"last_seen\":%llu,\"seconds_ago\":",
+		    (unsigned long long)l->lb[i].last_seen);
+		ago = (long long)now - (long long)l->lb[i].last_seen;
+		if (l->lb[i].last_seen == 0)
+			fprintf(f, "null");
+		else
+			fprintf(f, "%lld", ago < 0 ? 0 : ago);
+		fprintf(f, ",\"queries\":%llu}",
+		    (unsigned long long)l->lb[i].queries);
+	}
+	fputc(']', f);
+}
+
+/* --- status --- */
+
+struct status_answer {
+	struct ctl_status	 st;
+	int			 got;
+};
+
+static int
+status_add(struct imsg *imsg, void *arg)
+{
+	struct status_answer	*sa = arg;
+
+	if (imsg_get_type(imsg) != IMSG_REP_STATUS || sa->got ||
+	    imsg_get_data(imsg, &sa->st, sizeof(sa->st)) == -1)
+		return -1;
+	sa->got = 1;
+	return 0;
+}
+
+/* A value times 100, as a decimal number: valid text and valid JSON. */
+static void
+print_x100(FILE *f, uint32_t v)
+{
+	fprintf(f, "%u.%02u", v / 100, v % 100);
+}
+
+static void
+print_uptime(FILE *f, uint64_t s)
+{
+	if (s >= 86400)
+		fprintf(f, "%llud ", (unsigned long long)(s / 86400));
+	fprintf(f, "%02u:%02u:%02u", (unsigned)(s % 86400 / 3600),
+	    (unsigned)(s % 3600 / 60), (unsigned)(s % 60));
+}
+
+static void
+status_print(FILE *f, const struct ctl_status *st, const struct lb_list *l)
+{
+	size_t	 i;
+
+	fprintf(f, "admin state:    %s\n",
+	    name_of(admin_names, NELEM(admin_names), st->admin));
+	fprintf(f, "weight:         %u\n", st->weight);
+	fprintf(f, "cpu busy:       ");
+	print_x100(f, st->busy_pct_x100);
+	fprintf(f, " %%\nload per cpu:   ");
+	print_x100(f, st->loadavg_x100);
+	fprintf(f, "\nmemory used:    ");
+	print_x100(f, st->mem_used_pct_x100);
+	fprintf(f, " %%\nuptime:         ");
+	print_uptime(f, st->uptime);
+	fprintf(f, "\ngeneration:     %llu\n",
+	    (unsigned long long)st->generation);
+	fprintf(f, "lbnp packets:   rx %llu, tx %llu\n",
+	    (unsigned long long)st->rx_packets,
+	    (unsigned long long)st->tx_packets);
+	fprintf(f, "agent queries:  %llu\n",
+	    (unsigned long long)st->agent_queries);
+	fprintf(f, "http queries:   %llu\n",
+	    (unsigned long long)st->http_queries);
+	fprintf(f, "dropped:       ");
+	for (i = 0; i < DROP_MAX; i++)
+		fprintf(f, "%s %s %llu", i ? "," : "", drop_names[i],
+		    (unsigned long long)st->dropped[i]);
+	fprintf(f, "\nrestarts:      ");
+	for (i = PROC_MONITOR + 1; i < PROC_MAX; i++)
+		fprintf(f, "%s %s %u", i > PROC_MONITOR + 1 ? "," : "",
+		    proc_names[i], st->restarts[i]);
+	fprintf(f, "\nload balancers: %zu\n", l->n);
+	lbs_print(f, l, "  ");
+}
+
+static void
+status_json(FILE *f, const struct ctl_status *st, const struct lb_list *l)
+{
+	size_t	 i;
+
+	fprintf(f, "{\"admin\":");
+	json_string(f, name_of(admin_names, NELEM(admin_names), st->admin));
+	fprintf(f, ",\"weight\":%u,\"cpu_busy_pct\":", st->weight);
+	print_x100(f, st->busy_pct_x100);
+	fprintf(f, ",\"load_per_cpu\":");
+	print_x100(f, st->loadavg_x100);
+	fprintf(f, ",\"memory_used_pct\":");
+	print_x100(f, st->mem_used_pct_x100);
+	fprintf(f, ",\"uptime\":%llu,\"generation\":%llu,"
+	    "\"rx_packets\":%llu,\"tx_packets\":%llu,"
+	    "\"agent_queries\":%llu,\"http_queries\":%llu,\"dropped\":{",
+	    (unsigned long long)st->uptime,
+	    (unsigned long long)st->generation,
+	    (unsigned long long)st->rx_packets,
+	    (unsigned long long)st->tx_packets,
+	    (unsigned long long)st->agent_queries,
+	    (unsigned long long)st->http_queries);
+	for (i = 0; i < DROP_MAX; i++)
+		fprintf(f, "%s\"%s\":%llu", i ? "," : "", drop_names[i],
+		    (unsigned long long)st->dropped[i]);
+	fprintf(f, "},\"restarts\":{");
+	for (i = PROC_MONITOR + 1; i < PROC_MAX; i++)
+		fprintf(f, "%s\"%s\":%u", i > PROC_MONITOR + 1 ? "," : "",
+		    proc_names[i], st->restarts[i]);
+	fprintf(f, "},\"lbs\":");
+	lbs_json(f, l);
+	fprintf(f, "}\n");
+}
+
+int
+cmd_status(int argc, char **argv)
+{
+	struct status_answer	 sa;
+	struct lb_list		 l;
+	struct out		 o;
+
+	if (json_opt(argc, argv) != argc)
+		return ctl_usage("status");
+	memset(&sa, 0, sizeof(sa));
+	if (request(IMSG_CTL_STATUS, NULL, 0, status_add, &sa) == -1 ||
+	    lbs_fetch(&l) == -1)
+		return 1;
+	if (!sa.got) {
+		warnx("the daemon sent no status");
+		return 1;
+	}
+	out_open(&o);
+	if (ctl_json)
+		status_json(o.f, &sa.st, &l);
+	else
+		status_print(o.f, &sa.st, &l);
+	return out_close(&o, 1) ? 0 : 1;
+}
+
+/* --- show --- */
+
+struct vip_list {
+	struct out		 o;
+	size_t			 n;
+};
+
+static const char *
+proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case 0:
+		return "any";
+	default:
+		return "unknown";
+	}
+}
+
+static const char *
+origin_name(uint8_t origin)
+{
+	return origin == ORIGIN_CONFIG ? "config" : "lb";
+}
+
+static void
+vip_print(FILE *f, const struct ctl_vip *v)
+{
+	const struct dr_entry	*e = &v->entry;
+	char			 a[ADDR_STRLEN], ports[16], to[64];
+
+	if (e->port_lo == 0 && e->port_hi == 0)
+		snprintf(ports, sizeof(ports), "-");
+	else if (e->port_lo == e->port_hi)
+		snprintf(ports, sizeof(ports), "%u", e->port_lo);
+	else
+		snprintf(ports, sizeof(ports), "%u-%u", e->port_lo, e->port_hi);
+	to[0] = '\0';
+	if (e->mode == MODE_DNAT)
+		snprintf(to, sizeof(to), "%s",
+		    addr_str(&e->target, a, sizeof(a)));
+	else if (e->mode == MODE_REDIRECT && e->to_port != 0)
+		snprintf(to, sizeof(to), "port %u", e->to_port);
+	fprintf(f, "%-39s %-5s %-11s %-8s %-6s %s\n",
+	    addr_str(&e->vip, a, sizeof(a)), proto_name(e->proto), ports,
+	    name_of(mode_names, NELEM(mode_names), e->mode),
+	    origin_name(v->origin), to[0] != '\0' ? to : "-");
+}
+
+static void
+vip_json(FILE *f, const struct ctl_vip *v)
+{
+	const struct dr_entry	*e = &v->entry;
+	char			 a[ADDR_STRLEN];
+
+	fprintf(f, "{\"vip\":");
+	json_string(f, addr_str(&e->vip, a, sizeof(a)));
+	fprintf(f, ",\"proto\":");
+	json_string(f, proto_name(e->proto));
+	fprintf(f, ",\"port_lo\":%u,\"port_hi\":%u,\"mode\":",
+	    e->port_lo, e->port_hi);
+	json_string(f, name_of(mode_names, NELEM(mode_names), e->mode));
+	if (e->mode == MODE_DNAT) {
+		fprintf(f, ",\"target\":");
+		json_string(f, addr_str(&e->target, a, sizeof(a)));
+	}
+	if (e->mode == MODE_REDIRECT)
+		fprintf(f, ",\"to_port\":%u", e->to_port);
+	fprintf(f, ",\"origin\":");
+	json_string(f, origin_name(v->origin));
+	fputc('}', f);
+}
+
+static int
+vip_add(struct imsg *imsg, void *arg)
+{
+	struct vip_list	*vl = arg;
+	struct ctl_vip	 v;
+
+	if (imsg_get_type(imsg) != IMSG_CTL_VIP ||
+	    imsg_get_data(imsg, &v, sizeof(v)) == -1)
+		return -1;
+	if (ctl_json) {
+		fputs(vl->n ? "," : "", vl->o.f);
+		vip_json(vl->o.f, &v);
+	} else
+		vip_print(vl->o.f, &v);
+	vl->n++;
+	return 0;
+}
+
+static int
+show_vips(void)
+{
+	struct vip_list	 vl;
+	int		 ok;
+
+	memset(&vl, 0, sizeof(vl));
+	out_open(&vl.o);
+	if (ctl_json)
+		fputc('[', vl.o.f);
+	else
+		fprintf(vl.o.f, "%-39s %-5s %-11s %-8s %-6s %s\n",
+		    "VIP", "PROTO", "PORTS", "MODE", "ORIGIN", "TO");
+	ok = request(IMSG_CTL_SHOW_VIPS, NULL, 0, vip_add, &vl) == 0;
+	if (ctl_json)
+		fputs("]\n", vl.o.f);
+	return out_close(&vl.o, ok) ? 0 : 1;
+}
+
+static int
+show_lbs(void)
+{
+	struct lb_list	 l;
+	struct out	 o;
+
+	if (lbs_fetch(&l) == -1)
+		return 1;
+	out_open(&o);
+	if (ctl_json) {
+		lbs_json(o.f, &l);
+		fputc('\n', o.f);
+	} else
+		lbs_print(o.f, &l, "");
+	return out_close(&o, 1) ? 0 : 1;
+}
+
+int
+cmd_show(int argc, char **argv)
+{
+	const char	*what;
+	int		 i;
+
+	if ((i = json_opt(argc, argv)) == -1 || argc - i != 1)
+		return ctl_usage("show vips | lbs");
+	what = argv[i];
+	if (strcmp(what, "vips") == 0)
+		return show_vips();
+	if (strcmp(what, "lbs") == 0)
+		return show_lbs();
+	return ctl_usage("show vips | lbs");
+}
+
+/* --- requests answered by OK or FAIL --- */
+
+static int
+simple_request(uint32_t type, const void *data, size_t len,
+    const char *done)
+{
+	if (request(type, data, len, NULL, NULL) == -1)
+		return 1;
+	printf("%s\n", done);
+	return 0;
+}
+
+int
+cmd_admin(int argc, char **argv)
+{
+	struct admin_msg	 am;
+	char			 done[32];
+
+	if (argc != 1)
+		return ctl_usage("drain | ready | maint");
+	for (am.state = 0; am.state < NELEM(admin_names); am.state++)
+		if (strcmp(argv[0], admin_names[am.state]) == 0)
+			break;
+	if (am.state == NELEM(admin_names))
+		return ctl_usage("drain | ready | maint");
+	snprintf(done, sizeof(done), "admin state: %s", argv[0]);
+	return simple_request(IMSG_CTL_ADMIN, &am, sizeof(am), done);
+}
+
+int
+cmd_reload(int argc, char **argv)
+{
+	struct ctl_answer	 ans;
+
+	if (argc != 1)
+		return ctl_usage("reload");
+	memset(&ans, 0, sizeof(ans));
+	if (ctl_request(IMSG_CTL_RELOAD, NULL, 0, &ans) == -1)
+		return 1;
+	if (ans.fail[0] != '\0') {
+		/* "file:line: message" alone on its line, as compilers do */
+		fprintf(stderr, "%s\n", ans.fail);
+		warnx("reload failed, the running configuration is kept");
+		return 1;
+	}
+	printf("reload OK\n");
+	return 0;
+}
+
+int
+cmd_log(int argc, char **argv)
+{
+	int	 verbose;
+
+	if (argc != 2)
+		return ctl_usage("log verbose | brief");
+	if (strcmp(argv[1], "verbose") == 0)
+		verbose = 1;
+	else if (strcmp(argv[1], "brief") == 0)
+		verbose = 0;
+	else
+		return ctl_usage("log verbose | brief");
+	return simple_request(IMSG_CTL_LOG_VERBOSE, &verbose, sizeof(verbose),
+	    verbose ? "log verbose" : "log brief");
+}

@@ -1,1 +1,558 @@
-/* stub: to be written */
+/*
+ * The control socket: lbnodectl talks imsg to the monitor over a local
+ * stream socket.  Only root and members of the control group may
+ * connect; the file mode says so to the kernel, and the peer's
+ * credentials say so again at accept, so a socket whose mode somebody
+ * loosened still refuses strangers.
+ *
+ * A client is local but not trusted to be well formed: a malformed
+ * request drops that client, never the monitor.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "lbnoded.h"
+#include "imsg.h"
+#include "log.h"
+#include "monitor.h"
+
+#define CONTROL_CLIENTS_MAX	32
+#define CONTROL_BACKLOG		8
+/* A client that does not read its answers is dropped past this. */
+#define CONTROL_QUEUE_MAX	(VIP_ENTRIES_MAX + 64)
+
+struct ctl_client {
+	TAILQ_ENTRY(ctl_client)	 entry;
+	struct imsgev		 iev;
+	struct event		*drop_ev;	/* deferred free, see client_drop */
+	uint32_t		 id;		/* peerid on relayed imsgs */
+	int			 dropping;
+};
+
+static TAILQ_HEAD(, ctl_client) clients = TAILQ_HEAD_INITIALIZER(clients);
+static size_t		 nclients;
+static uint32_t		 last_id;
+static int		 control_fd = -1;
+static struct event	*control_ev;
+static struct event	*control_pause_ev;	/* accept again after EMFILE */
+static struct event_base *control_base;
+static gid_t		 control_gid;
+static int		 control_has_group;	/* else root only */
+
+static void	 control_accept(int, short, void *);
+static void	 control_resume(int, short, void *);
+static void	 client_dispatch(struct imsgev *, struct imsg *);
+static void	 client_closed(struct imsgev *);
+
+/* Does a daemon answer on the socket at sun? */
+static int
+control_in_use(const struct sockaddr_un *sun)
+{
+	int	 fd, used;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return 0;
+	/* EAGAIN: its backlog is full, so it is alive. */
+	used = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ||
+	    errno == EAGAIN;
+	close(fd);
+	return used;
+}
+
+/*
+ * Remove a stale socket left by a daemon that died, but never anything
+ * else: a regular file at the socket path is somebody's mistake, and a
+ * socket somebody listens on is another daemon's.
+ */
+static int
+control_unlink_stale(const struct sockaddr_un *sun)
+{
+	const char	*path = sun->sun_path;
+	struct stat	 st;
+
+	if (lstat(path, &st) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		log_warn("control socket %s", path);
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		log_warnx("control socket %s: exists and is not a socket", path);
+		return -1;
+	}
+	if (control_in_use(sun)) {
+		log_warnx("control socket %s: in use, is another lbnoded "
+		    "running?", path);
+		return -1;
+	}
+	if (unlink(path) == -1) {
+		log_warn("control socket %s: unlink", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Owner root, group the control group, mode 0660.  Without that group
+ * the socket is root's alone (0600): refusing everybody else is the
+ * safe way to be wrong.
+ */
+static int
+control_set_owner(const char *path, const char *group)
+{
+	struct group	*gr;
+	mode_t		 mode = 0600;
+
+	gr = getgrnam(group);
+	control_has_group = gr != NULL;
+	if (gr != NULL) {
+		control_gid = gr->gr_gid;
+		mode = 0660;
+	} else
+		log_warnx("control socket %s: group %s does not exist, "
+		    "only root may connect", path, group);
+	if (chown(path, 0, control_has_group ? control_gid : 0) == -1) {
+		log_warn("control socket %s: chown", path);
+		return -1;
+	}
+	if (chmod(path, mode) == -1) {
+		log_warn("control socket %s: chmod", path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+control_init(const char *path, const char *group)
+{
+	struct sockaddr_un	 sun;
+	mode_t			 old_umask;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_warnx("control socket %s: path too long", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if (control_unlink_stale(&sun) == -1)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		log_warn("control socket: socket");
+		return -1;
+	}
+	/* No window in which the socket is open to all. */
+	old_umask = umask(S_IXUSR | S_IRWXG | S_IRWXO);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		log_warn("control socket %s: bind", path);
+		umask(old_umask);
+		close(fd);
+		return -1;
+	}
+	umask(old_umask);
+	if (control_set_owner(path, group) == -1)
+		goto fail;
+	if (listen(fd, CONTROL_BACKLOG) == -1) {
+		log_warn("control socket %s: listen", path);
+		goto fail;
+	}
+	control_fd = fd;
+	return 0;
+fail:
+	unlink(path);
+	close(fd);
+	return -1;
+}
+
+void
+control_listen(struct event_base *base)
+{
+	control_base = base;
+	control_ev = event_new(base, control_fd, EV_READ | EV_PERSIST,
+	    control_accept, NULL);
+	control_pause_ev = evtimer_new(base, control_resume, NULL);
+	if (control_ev == NULL || control_pause_ev == NULL ||
+	    event_add(control_ev, NULL) == -1)
+		fatalx("control socket: cannot add the accept event");
+}
+
+void
+control_cleanup(const char *path)
+{
+	struct ctl_client	*c;
+
+	while ((c = TAILQ_FIRST(&clients)) != NULL) {
+		imsgev_clear(&c->iev);
+		TAILQ_REMOVE(&clients, c, entry);
+		event_free(c->drop_ev);
+		free(c);
+	}
+	nclients = 0;
+	if (control_ev != NULL) {
+		event_free(control_ev);
+		event_free(control_pause_ev);
+		control_ev = control_pause_ev = NULL;
+	}
+	if (control_fd != -1) {
+		close(control_fd);
+		control_fd = -1;
+	}
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("control socket %s: unlink", path);
+}
+
+/* Is gid among the peer's supplementary groups?  Linux >= 4.13. */
+static int
+peer_in_group(int fd, gid_t gid)
+{
+	gid_t		*groups;
+	socklen_t	 len = 64 * sizeof(gid_t);
+	size_t		 i, n;
+	int		 found = 0;
+
+	for (;;) {
+		if ((groups = malloc(len)) == NULL) {
+			log_warn("control: peer groups");
+			return 0;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups,
+		    &len) == 0)
+			break;
+		free(groups);
+		/* len now says how much the kernel needs. */
+		if (errno != ERANGE || len > NGROUPS_MAX * sizeof(gid_t)) {
+			log_warn("control: SO_PEERGROUPS");
+			return 0;
+		}
+	}
+	n = len / sizeof(gid_t);
+	for (i = 0; i < n && !found; i++)
+		found = groups[i] == gid;
+	free(groups);
+	return found;
+}
+
+static int
+peer_allowed(int fd)
+{
+	struct ucred	 cred;
+	socklen_t	 len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
+		log_warn("control: SO_PEERCRED");
+		return 0;
+	}
+	if (cred.uid == 0)
+		return 1;
+	if (control_has_group &&
+	    (cred.gid == control_gid || peer_in_group(fd, control_gid)))
+		return 1;
+	log_warnx("control: refused uid %u gid %u (pid %d): not root nor in "
+	    "the control group", (unsigned)cred.uid, (unsigned)cred.gid,
+	    (int)cred.pid);
+	return 0;
+}
+
+/* Never 0, never one that a connected client still has. */
+static uint32_t
+client_new_id(void)
+{
+	struct ctl_client	*c;
+	int			 taken;
+
+	do {
+		if (++last_id == 0)
+			last_id = 1;
+		taken = 0;
+		TAILQ_FOREACH(c, &clients, entry)
+			if (c->id == last_id)
+				taken = 1;
+	} while (taken);
+	return last_id;
+}
+
+static struct ctl_client *
+client_find(uint32_t id)
+{
+	struct ctl_client	*c;
+
+	TAILQ_FOREACH(c, &clients, entry)
+		if (c->id == id && !c->dropping)
+			return c;
+	return NULL;
+}
+
+/* The imsgev is cleared already; forget the client, accept again. */
+static void
+client_free(struct ctl_client *c)
+{
+	TAILQ_REMOVE(&clients, c, entry);
+	event_free(c->drop_ev);
+	free(c);
+	nclients--;
+	if (control_ev != NULL && !evtimer_pending(control_pause_ev, NULL))
+		control_resume(-1, 0, NULL);
+}
+
+static void
+client_free_cb(int fd, short ev, void *arg)
+{
+	client_free(arg);
+}
+
+/*
+ * Close now, free later: we may be inside the imsgev's own dispatch,
+ * which may clear the imsgev but not free it.
+ */
+static void
+client_drop(struct ctl_client *c, const char *why)
+{
+	struct timeval	 now = { 0, 0 };
+
+	log_warnx("control: client %u: %s, dropped", c->id, why);
+	imsgev_clear(&c->iev);
+	c->dropping = 1;
+	if (evtimer_add(c->drop_ev, &now) == -1)
+		fatalx("control: cannot schedule a client's release");
+}
+
+static void
+control_resume(int fd, short ev, void *arg)
+{
+	if (nclients < CONTROL_CLIENTS_MAX && event_add(control_ev, NULL) == -1)
+		log_warnx("control: cannot resume accepting");
+}
+
+/* Out of fds: the pending connection would wake us at once, forever. */
+static void
+control_pause(void)
+{
+	struct timeval	 tv = { 1, 0 };
+
+	log_warn("control: accept");
+	event_del(control_ev);
+	if (evtimer_add(control_pause_ev, &tv) == -1)
+		fatalx("control: cannot schedule accepting again");
+}
+
+static void
+control_accept(int lfd, short ev, void *arg)
+{
+	struct ctl_client	*c;
+	char			 name[16];
+	int			 fd;
+
+	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1) {
+		if (errno == EMFILE || errno == ENFILE)
+			control_pause();
+		else if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("control: accept");
+		return;
+	}
+	if (!peer_allowed(fd)) {
+		close(fd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("control: client");
+		close(fd);
+		return;
+	}
+	c->id = client_new_id();
+	snprintf(name, sizeof(name), "ctl%u", c->id);
+	c->drop_ev = evtimer_new(control_base, client_free_cb, c);
+	if (c->drop_ev == NULL || imsgev_init(&c->iev, control_base, fd, 0,
+	    name, client_dispatch, client_closed, c) == -1) {
+		log_warnx("control: cannot set up client %u", c->id);
+		if (c->drop_ev != NULL)
+			event_free(c->drop_ev);
+		free(c);
+		close(fd);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&clients, c, entry);
+	/* At the limit, leave the rest waiting in the backlog. */
+	if (++nclients >= CONTROL_CLIENTS_MAX)
+		event_del(control_ev);
+}
+
+static void
+client_closed(struct imsgev *iev)
+{
+	client_free(iev->arg);
+}
+
+static void
+client_reply(struct ctl_client *c, uint32_t type, const void *data,
+    size_t len)
+{
+	if (c->dropping)
+		return;
+	if (imsgev_compose(&c->iev, type, c->id, 0, -1, data, len) == -1)
+		client_drop(c, "cannot queue an answer");
+}
+
+/* OK or FAIL, then END: every answer is closed by END. */
+static void
+client_done(struct ctl_client *c, const char *fail)
+{
+	if (fail == NULL)
+		client_reply(c, IMSG_CTL_OK, NULL, 0);
+	else
+		client_reply(c, IMSG_CTL_FAIL, fail, strlen(fail) + 1);
+	client_reply(c, IMSG_CTL_END, NULL, 0);
+}
+
+/* Status and LB list live in the reporter: ask it, it answers c->id. */
+static void
+client_ask_reporter(struct ctl_client *c, uint32_t type)
+{
+	if (monitor_to_reporter(type, c->id, NULL, 0) == -1)
+		client_done(c, "reporter not running");
+}
+
+static void
+client_admin(struct ctl_client *c, const struct admin_msg *am)
+{
+	switch (am->state) {
+	case ADMIN_READY:
+	case ADMIN_DRAIN:
+	case ADMIN_MAINT:
+		monitor_set_admin(am->state);
+		client_done(c, NULL);
+		break;
+	default:
+		client_done(c, "unknown admin state");
+		break;
+	}
+}
+
+static void
+client_reload(struct ctl_client *c)
+{
+	char	 err[512];
+
+	err[0] = '\0';
+	if (monitor_reload(err, sizeof(err)) == 0)
+		client_done(c, NULL);
+	else
+		client_done(c, err[0] != '\0' ? err : "reload failed");
+}
+
+static void
+client_verbose(struct ctl_client *c, int v)
+{
+	if (v != 0 && v != 1) {
+		client_done(c, "log verbosity is 0 or 1");
+		return;
+	}
+	monitor_set_verbose(v);
+	client_done(c, NULL);
+}
+
+static void
+client_dispatch(struct imsgev *iev, struct imsg *imsg)
+{
+	struct ctl_client	*c = iev->arg;
+	struct admin_msg	 am;
+	uint32_t		 type = imsg_get_type(imsg);
+	int			 v;
+
+	if (c->dropping)
+		return;
+	if (imsgbuf_queuelen(&iev->ibuf) > CONTROL_QUEUE_MAX) {
+		client_drop(c, "not reading its answers");
+		return;
+	}
+	switch (type) {
+	case IMSG_CTL_STATUS:
+	case IMSG_CTL_SHOW_LBS:
+		if (imsg_get_len(imsg) != 0)
+			break;
+		client_ask_reporter(c, type);
+		return;
+	case IMSG_CTL_SHOW_VIPS:
+		if (imsg_get_len(imsg) != 0)
+			break;
+		dr_send_vips(c->id);
+		return;
+	case IMSG_CTL_ADMIN:
+		if (imsg_get_data(imsg, &am, sizeof(am)) == -1)
+			break;
+		client_admin(c, &am);
+		return;
+	case IMSG_CTL_RELOAD:
+		if (imsg_get_len(imsg) != 0)
+			break;
+		client_reload(c);
+		return;
+	case IMSG_CTL_LOG_VERBOSE:
+		if (imsg_get_data(imsg, &v, sizeof(v)) == -1)
+			break;
+		client_verbose(c, v);
+		return;
+	default:
+		client_drop(c, "unknown request");
+		return;
+	}
+	client_drop(c, "request of the wrong size");
+}
+
+/* What the reporter may send a client, and the payload each must have. */
+static size_t
+relay_size(uint32_t type)
+{
+	switch (type) {
+	case IMSG_REP_STATUS:
+		return sizeof(struct ctl_status);
+	case IMSG_REP_LB:
+		return sizeof(struct ctl_lb);
+	case IMSG_CTL_END:
+		return 0;
+	default:
+		fatalx("control: relay of imsg type %u", type);
+	}
+}
+
+void
+control_relay(struct imsg *imsg)
+{
+	struct ctl_client	*c;
+
+	if (imsg_get_len(imsg) != relay_size(imsg_get_type(imsg)))
+		fatalx("control: relay of imsg type %u: wrong size %zu",
+		    imsg_get_type(imsg), imsg_get_len(imsg));
+	/* The client may have gone while the reporter answered. */
+	if ((c = client_find(imsg_get_peerid(imsg))) == NULL)
+		return;
+	if (imsgev_forward(&c->iev, imsg) == -1)
+		client_drop(c, "cannot queue an answer");
+}
+
+void
+control_send(uint32_t id, uint32_t type, const void *data, size_t len)
+{
+	struct ctl_client	*c;
+
+	if ((c = client_find(id)) != NULL)
+		client_reply(c, type, data, len);
+}

@@ -1,1 +1,317 @@
-/* stub: to be written */
+/*
+ * The desired DR state: the config's entries joined with the last LB
+ * push that netcfg accepted.  The monitor keeps both so it can replay
+ * them to a restarted netcfg.  Requests go to netcfg one at a time and
+ * are answered in order (RESULT, ENTRY_RESULT..., DONE), so the one in
+ * flight always says whose answer is arriving.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "imsg.h"
+#include "log.h"
+#include "monitor.h"
+
+struct dr_set {
+	struct dr_entry		*e;
+	size_t			 n;
+	uint64_t		 generation;
+	struct lbn_addr		 lb;
+};
+
+enum dr_request {
+	REQ_NONE,
+	REQ_CONFIG,
+	REQ_LB_REPLAY,
+	REQ_PUSH,
+	REQ_REMOVE
+};
+
+static struct dr_set	 config_set;	/* from the config */
+static struct dr_set	 lb_set;	/* last accepted push */
+static struct dr_set	 push_set;	/* a push on its way or waiting */
+static size_t		 push_expected;
+static int		 push_state;	/* 0 none, 1 receiving, 2 waiting */
+static enum dr_request	 inflight;
+static int		 need_config, need_lb, need_remove;
+static int		 config_applied;
+
+static void	 dr_pump(void);
+
+static void
+set_clear(struct dr_set *set)
+{
+	free(set->e);
+	memset(set, 0, sizeof(*set));
+}
+
+static void
+set_copy(struct dr_set *dst, const struct dr_entry *e, size_t n)
+{
+	set_clear(dst);
+	if (n == 0)
+		return;
+	if ((dst->e = calloc(n, sizeof(*e))) == NULL)
+		fatal(__func__);
+	memcpy(dst->e, e, n * sizeof(*e));
+	dst->n = n;
+}
+
+void
+dr_set_config(const struct dr_entry *e, size_t n, uint64_t generation)
+{
+	set_copy(&config_set, e, n);
+	config_set.generation = generation;
+	need_config = 1;
+	dr_pump();
+}
+
+void
+dr_replay(void)
+{
+	need_config = 1;
+	need_lb = lb_set.n > 0;
+	dr_pump();
+}
+
+void
+dr_remove_all(void)
+{
+	need_remove = 1;
+	dr_pump();
+}
+
+int
+dr_idle(void)
+{
+	return inflight == REQ_NONE && !need_remove;
+}
+
+int
+dr_applied(void)
+{
+	return config_applied;
+}
+
+static void
+dr_send_set(uint8_t origin, const struct dr_set *set)
+{
+	struct dr_begin	 b;
+	size_t		 i;
+
+	memset(&b, 0, sizeof(b));
+	b.origin = origin;
+	b.count = (uint32_t)set->n;
+	b.generation = set->generation;
+	b.lb = set->lb;
+	proc_send(PROC_NETCFG, IMSG_DR_BEGIN, 0, -1, &b, sizeof(b));
+	for (i = 0; i < set->n; i++)
+		proc_send(PROC_NETCFG, IMSG_DR_ENTRY, 0, -1, &set->e[i],
+		    sizeof(set->e[i]));
+	proc_send(PROC_NETCFG, IMSG_DR_COMMIT, 0, -1, NULL, 0);
+}
+
+/* Send the next request, if netcfg is there and free. */
+static void
+dr_pump(void)
+{
+	if (inflight != REQ_NONE || !proc_running(PROC_NETCFG))
+		return;
+	if (need_remove) {
+		need_remove = need_config = need_lb = 0;
+		proc_send(PROC_NETCFG, IMSG_DR_REMOVE_ALL, 0, -1, NULL, 0);
+		inflight = REQ_REMOVE;
+	} else if (need_config) {
+		need_config = 0;
+		dr_send_set(ORIGIN_CONFIG, &config_set);
+		inflight = REQ_CONFIG;
+	} else if (need_lb) {
+		need_lb = 0;
+		dr_send_set(ORIGIN_LB, &lb_set);
+		inflight = REQ_LB_REPLAY;
+	} else if (push_state == 2) {
+		dr_send_set(ORIGIN_LB, &push_set);
+		inflight = REQ_PUSH;
+	}
+}
+
+/* An answer of our own to a push that never reached netcfg. */
+static void
+push_refuse(const char *reason)
+{
+	struct dr_result	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.origin = ORIGIN_LB;
+	r.status = DR_FAILED;
+	r.generation = push_set.generation;
+	snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	log_warnx("lb push refused: %s", reason);
+	monitor_to_reporter(IMSG_REP_PUSH_RESULT, 0, &r, sizeof(r));
+	monitor_to_reporter(IMSG_DR_DONE, 0, NULL, 0);
+	set_clear(&push_set);
+	push_state = 0;
+}
+
+void
+dr_push_begin(struct imsg *imsg)
+{
+	struct dr_begin	 b;
+
+	if (imsg_get_data(imsg, &b, sizeof(b)) == -1)
+		fatalx("%s: bad IMSG_REP_PUSH_BEGIN", __func__);
+	if (push_state != 0) {
+		log_warnx("lb push while another is pending: ignored");
+		return;
+	}
+	if (b.count > VIP_ENTRIES_MAX) {
+		push_set.generation = b.generation;
+		push_refuse("too many entries");
+		return;
+	}
+	set_clear(&push_set);
+	if (b.count > 0 && (push_set.e = calloc(b.count,
+	    sizeof(*push_set.e))) == NULL)
+		fatal(__func__);
+	push_set.generation = b.generation;
+	push_set.lb = b.lb;
+	push_expected = b.count;
+	push_state = 1;
+}
+
+void
+dr_push_entry(struct imsg *imsg)
+{
+	struct dr_entry	 e;
+
+	if (imsg_get_data(imsg, &e, sizeof(e)) == -1)
+		fatalx("%s: bad IMSG_REP_PUSH_ENTRY", __func__);
+	if (push_state != 1 || push_set.n >= push_expected)
+		fatalx("%s: entry outside a push", __func__);
+	push_set.e[push_set.n++] = e;
+}
+
+void
+dr_push_commit(void)
+{
+	if (push_state != 1 || push_set.n != push_expected)
+		fatalx("%s: incomplete push", __func__);
+	if (!proc_running(PROC_NETCFG)) {
+		push_refuse("netcfg is not running");
+		return;
+	}
+	push_state = 2;
+	dr_pump();
+}
+
+static void
+dr_result_logged(const struct dr_result *r)
+{
+	if (r->status == DR_OK)
+		log_debug("netcfg: %s rules in force, %u entries",
+		    r->origin == ORIGIN_CONFIG ? "config" : "lb", r->nentries);
+	else
+		log_warnx("netcfg refused the %s rules: %s",
+		    r->origin == ORIGIN_CONFIG ? "config" : "lb", r->reason);
+}
+
+static void
+dr_result(struct imsg *imsg)
+{
+	struct dr_result	 r;
+
+	if (imsg_get_data(imsg, &r, sizeof(r)) == -1)
+		fatalx("%s: bad IMSG_DR_RESULT", __func__);
+	switch (inflight) {
+	case REQ_CONFIG:
+		dr_result_logged(&r);
+		if (r.status == DR_OK)
+			config_applied = 1;
+		else if (!config_applied)
+			fatalx("cannot apply the configuration: %s", r.reason);
+		break;
+	case REQ_LB_REPLAY:
+		dr_result_logged(&r);
+		break;
+	case REQ_PUSH:
+		if (r.status == DR_OK) {
+			set_clear(&lb_set);
+			lb_set = push_set;
+			memset(&push_set, 0, sizeof(push_set));
+		}
+		monitor_to_reporter(IMSG_REP_PUSH_RESULT, 0, &r, sizeof(r));
+		break;
+	case REQ_REMOVE:
+		log_debug("netcfg removed our rules");
+		break;
+	case REQ_NONE:
+		fatalx("%s: answer without a request", __func__);
+	}
+}
+
+void
+dr_netcfg_reply(struct imsg *imsg)
+{
+	struct dr_entry_result	 er;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_DR_RESULT:
+		dr_result(imsg);
+		break;
+	case IMSG_DR_ENTRY_RESULT:
+		if (imsg_get_data(imsg, &er, sizeof(er)) == -1 ||
+		    inflight == REQ_NONE)
+			fatalx("%s: bad IMSG_DR_ENTRY_RESULT", __func__);
+		er.reason[sizeof(er.reason) - 1] = '\0';
+		if (inflight == REQ_PUSH)
+			monitor_to_reporter(IMSG_DR_ENTRY_RESULT, 0, &er,
+			    sizeof(er));
+		else
+			log_warnx("entry %u: %s", er.index, er.reason);
+		break;
+	case IMSG_DR_DONE:
+		if (imsg_get_data(imsg, NULL, 0) == -1 || inflight == REQ_NONE)
+			fatalx("%s: bad IMSG_DR_DONE", __func__);
+		if (inflight == REQ_PUSH) {
+			monitor_to_reporter(IMSG_DR_DONE, 0, NULL, 0);
+			set_clear(&push_set);
+			push_state = 0;
+		}
+		inflight = REQ_NONE;
+		dr_pump();
+		break;
+	}
+}
+
+/* netcfg died: what it was doing is lost; the replay redoes it. */
+void
+dr_netcfg_lost(void)
+{
+	if (inflight == REQ_PUSH)
+		push_refuse("netcfg restarted");
+	inflight = REQ_NONE;
+}
+
+static void
+dr_send_vip_set(uint32_t peerid, uint8_t origin, const struct dr_set *set)
+{
+	struct ctl_vip	 cv;
+	size_t		 i;
+
+	for (i = 0; i < set->n; i++) {
+		memset(&cv, 0, sizeof(cv));
+		cv.entry = set->e[i];
+		cv.origin = origin;
+		control_send(peerid, IMSG_CTL_VIP, &cv, sizeof(cv));
+	}
+}
+
+void
+dr_send_vips(uint32_t peerid)
+{
+	dr_send_vip_set(peerid, ORIGIN_CONFIG, &config_set);
+	dr_send_vip_set(peerid, ORIGIN_LB, &lb_set);
+	control_send(peerid, IMSG_CTL_END, NULL, 0);
+}

@@ -15,6 +15,7 @@ struct lbn_conf {
 	struct lbn_settings	 s;
 	struct dr_entry		*entries;
 	size_t			 nentries;
+	struct key_msg		 key;		/* read by confsend_prepare */
 };
 
 /* parse.y */
@@ -44,5 +45,54 @@ void	 control_send(uint32_t, uint32_t, const void *, size_t);
 
 /* dr.c: the desired DR state and netcfg's view of it */
 void	 dr_send_vips(uint32_t);		/* IMSG_CTL_VIP per entry, then END */
+void	 dr_set_config(const struct dr_entry *, size_t, uint64_t);
+void	 dr_replay(void);			/* to a new netcfg */
+void	 dr_remove_all(void);
+int	 dr_idle(void);				/* no request outstanding */
+int	 dr_applied(void);			/* the config's rules are in force */
+void	 dr_netcfg_reply(struct imsg *);
+void	 dr_push_begin(struct imsg *);		/* from the reporter */
+void	 dr_push_entry(struct imsg *);
+void	 dr_push_commit(void);
+void	 dr_netcfg_lost(void);
+
+/* proc.c: the children */
+struct imsgev;
+void	 proc_init(struct event_base *, int, int);
+void	 proc_sandbox(const char *, const char *);
+void	 proc_start_all(void);
+int	 proc_send(enum lbn_proc, uint32_t, uint32_t, int, const void *,
+	    size_t);
+int	 proc_running(enum lbn_proc);
+void	 proc_restart(enum lbn_proc);		/* e.g. the user changed */
+void	 proc_stop_all(int);
+int	 proc_all_gone(void);
+const uint32_t *proc_restarts(void);
+
+/* monitor.c: callbacks from proc.c */
+void	 monitor_child_up(enum lbn_proc);
+void	 monitor_dispatch_netcfg(struct imsgev *, struct imsg *);
+void	 monitor_dispatch_reporter(struct imsgev *, struct imsg *);
+
+/* confsend.c: what the children are told, and the fds they get */
+int	 confsend_prepare(struct lbn_conf *);	/* the monitor's own fields */
+void	 confsend_netcfg(const struct lbn_conf *);
+void	 confsend_reporter(const struct lbn_conf *, const struct lbn_conf *,
+	    uint32_t);
+
+/* cgroup.c: the files behind "sample cgroup" */
+int	 cgroup_prepare(const struct lbn_settings *);
+void	 cgroup_send(void);
+
+/* state.c: the admin state file */
+uint32_t state_load(const char *);
+void	 state_save(const char *, uint32_t);
+const char *admin_name(uint32_t);
+
+/* notify.c: systemd's notify protocol */
+void	 notify_ready(uint32_t, uint32_t);
+void	 notify_status(uint32_t, uint32_t);
+void	 notify_reloading(void);
+void	 notify_stopping(void);
 
 #endif /* MONITOR_H */

@@ -1,1 +1,222 @@
-int netcfg_main(int, char **); int netcfg_main(int c, char **v) { (void)c; (void)v; return 0; }
+/*
+ * netcfg process: lbnoded -P netcfg [-d] [-v].  It keeps uid 0 with
+ * CAP_NET_ADMIN alone, and answers the monitor's DR requests on the
+ * imsg channel it finds on CHILD_IMSG_FD.
+ *
+ * A request is IMSG_DR_BEGIN, count IMSG_DR_ENTRY, IMSG_DR_COMMIT; it
+ * is answered with IMSG_DR_RESULT, one IMSG_DR_ENTRY_RESULT per
+ * refused entry, and IMSG_DR_DONE.  The monitor frames requests; a
+ * framing error is a bug there and ends this process.
+ */
+#include <linux/capability.h>
+
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imsg.h"
+#include "log.h"
+#include "netcfg.h"
+#include "sandbox.h"
+
+int	 netcfg_main(int, char **);
+
+/* The request being received, between BEGIN and COMMIT. */
+static struct {
+	int		 active;
+	struct dr_begin	 begin;
+	struct dr_entry	*e;		/* NULL: too many to keep, refused */
+	size_t		 n;		/* ENTRY messages received */
+} req;
+
+static void
+compose(struct imsgev *iev, uint32_t type, const void *data, size_t len)
+{
+	if (imsgev_compose(iev, type, 0, 0, -1, data, len) == -1)
+		fatal("imsgev_compose");
+}
+
+static void
+reply(struct imsgev *iev, const struct dr_result *res,
+    const struct rejects *rej)
+{
+	size_t	 i;
+
+	compose(iev, IMSG_DR_RESULT, res, sizeof(*res));
+	for (i = 0; rej != NULL && i < rej->n; i++)
+		compose(iev, IMSG_DR_ENTRY_RESULT, &rej->r[i], sizeof(rej->r[i]));
+	compose(iev, IMSG_DR_DONE, NULL, 0);
+}
+
+static void
+get_data(struct imsg *imsg, void *data, size_t len)
+{
+	if (imsg_get_data(imsg, data, len) == -1)
+		fatalx("imsg type %u: payload of %zu bytes, expected %zu",
+		    imsg_get_type(imsg), imsg_get_len(imsg), len);
+}
+
+static void
+get_none(struct imsg *imsg)
+{
+	if (imsg_get_len(imsg) != 0)
+		fatalx("imsg type %u: unexpected payload", imsg_get_type(imsg));
+}
+
+static void
+dr_begin(struct imsg *imsg)
+{
+	if (req.active)
+		fatalx("DR_BEGIN inside a request");
+	get_data(imsg, &req.begin, sizeof(req.begin));
+	req.active = 1;
+	req.n = 0;
+	/* too many entries: receive and drop them, refuse at COMMIT */
+	req.e = NULL;
+	if (req.begin.count <= VIP_ENTRIES_MAX &&
+	    (req.e = calloc(req.begin.count + 1, sizeof(*req.e))) == NULL)
+		fatal("calloc");
+}
+
+static void
+dr_entry(struct imsg *imsg)
+{
+	struct dr_entry	 e;
+
+	if (!req.active)
+		fatalx("DR_ENTRY outside a request");
+	if (req.n >= req.begin.count)
+		fatalx("more DR_ENTRY than the %u announced", req.begin.count);
+	get_data(imsg, &e, sizeof(e));
+	if (req.e != NULL)
+		req.e[req.n] = e;
+	req.n++;
+}
+
+static void
+dr_commit(struct imsgev *iev, struct imsg *imsg)
+{
+	struct dr_result	 res;
+	struct rejects		 rej = { NULL, 0, 0 };
+
+	get_none(imsg);
+	if (!req.active)
+		fatalx("DR_COMMIT outside a request");
+	if (req.n != req.begin.count)
+		fatalx("DR_COMMIT after %zu of %u entries", req.n,
+		    req.begin.count);
+	apply_request(&req.begin, req.e, req.e != NULL ? req.n : 0, &res, &rej);
+	reply(iev, &res, &rej);
+	rejects_free(&rej);
+	free(req.e);
+	req.e = NULL;
+	req.active = 0;
+}
+
+static void
+dispatch(struct imsgev *iev, struct imsg *imsg)
+{
+	struct lbn_settings	 s;
+	struct dr_result	 res;
+	int			 verbose;
+
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CONF_SETTINGS:
+		get_data(imsg, &s, sizeof(s));
+		apply_settings(&s);
+		break;
+	case IMSG_CONF_END:
+		get_none(imsg);
+		log_debug("configuration complete");
+		break;
+	case IMSG_CTL_VERBOSE:
+		get_data(imsg, &verbose, sizeof(verbose));
+		log_setverbose(verbose);
+		break;
+	case IMSG_DR_BEGIN:
+		dr_begin(imsg);
+		break;
+	case IMSG_DR_ENTRY:
+		dr_entry(imsg);
+		break;
+	case IMSG_DR_COMMIT:
+		dr_commit(iev, imsg);
+		break;
+	case IMSG_DR_REMOVE_ALL:
+		get_none(imsg);
+		if (req.active)
+			fatalx("DR_REMOVE_ALL inside a request");
+		apply_remove_all(&res);
+		reply(iev, &res, NULL);
+		break;
+	default:
+		fatalx("unexpected imsg type %u", imsg_get_type(imsg));
+	}
+}
+
+/* Our rules stay: only an explicit DR_REMOVE_ALL takes them out. */
+static void
+closed(struct imsgev *iev)
+{
+	(void)iev;
+	log_debug("monitor closed the channel");
+	exit(0);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: lbnoded -P netcfg [-dv]\n");
+	exit(1);
+}
+
+int
+netcfg_main(int argc, char **argv)
+{
+	static struct imsgev	 iev;
+	struct event_base	*base;
+	int			 ch, foreground = 0, verbose = 0;
+
+	while ((ch = getopt(argc, argv, "P:dv")) != -1) {
+		switch (ch) {
+		case 'P':
+			break;
+		case 'd':
+			foreground = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init(foreground, verbose);
+	log_procname("netcfg");
+	sandbox_pdeathsig();
+	sandbox_keep_cap(CAP_NET_ADMIN);
+	sandbox_no_new_privs();
+
+	/* everything that opens a file or a socket, before seccomp */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal");
+	nft_init();
+	rtnl_init();
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	if (imsgev_init(&iev, base, CHILD_IMSG_FD, 0, "monitor", dispatch,
+	    closed, NULL) == -1)
+		fatal("imsgev_init");
+	netcfg_seccomp();
+
+	log_debug("started");
+	if (event_base_dispatch(base) == -1)
+		fatalx("event_base_dispatch failed");
+	return 0;
+}

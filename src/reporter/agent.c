@@ -1,1 +1,189 @@
-/* stub: to be written */
+/*
+ * HAProxy agent-check (and Loadbalancer.org's feedback agent, which
+ * HAProxy polls the same way on port 3333): the LB connects, we write
+ * one line with the whole state and close.  HAProxy reads words
+ * separated by blanks or commas: a percentage sets the weight relative
+ * to the configured one, "ready", "drain" and "maint" set the admin
+ * state, "up" the operational state.
+ *
+ * The answer goes out at once; only then do we wait, briefly and for a
+ * bounded number of bytes, for what the LB may have sent ("agent-send")
+ * and for its close.  Closing a socket with unread data makes the
+ * kernel send a reset, and a reset can reach the LB before our line.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "reporter.h"
+
+#define AGENT_ACCEPT_MAX	16	/* connections taken per wakeup */
+#define AGENT_CONN_MAX		64	/* connections lingering at once */
+#define AGENT_LINGER_MSEC	100
+#define AGENT_READ_MAX		256	/* bytes read from one LB */
+
+struct agent_conn {
+	struct event	*ev;
+	struct timeval	 deadline;
+	size_t		 nread;
+	int		 fd;
+};
+
+static struct event	*agent_ev;
+static size_t		 agent_nconn;
+
+void
+agent_line(char *buf, size_t len)
+{
+	switch (rep->admin) {
+	case ADMIN_DRAIN:
+		(void)snprintf(buf, len, "up drain 0%%\n");
+		break;
+	case ADMIN_MAINT:
+		(void)snprintf(buf, len, "up maint\n");
+		break;
+	default:
+		(void)snprintf(buf, len, "up ready %u%%\n", rep->weight);
+		break;
+	}
+}
+
+static void
+agent_conn_free(struct agent_conn *c)
+{
+	event_free(c->ev);
+	close(c->fd);
+	free(c);
+	agent_nconn--;
+}
+
+/* Discard what the LB sends until it closes, the budget or the deadline. */
+static void
+agent_drain(int fd, short events, void *arg)
+{
+	struct agent_conn	*c = arg;
+	struct timeval		 now, left;
+	char			 buf[AGENT_READ_MAX];
+	ssize_t			 n;
+
+	if (events & EV_TIMEOUT) {
+		agent_conn_free(c);
+		return;
+	}
+	n = recv(fd, buf, sizeof(buf) - c->nread, 0);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR) ||
+	    (n > 0 && (c->nread += (size_t)n) >= sizeof(buf))) {
+		agent_conn_free(c);
+		return;
+	}
+	if (event_base_gettimeofday_cached(rep->base, &now) == -1 ||
+	    !timercmp(&now, &c->deadline, <)) {
+		agent_conn_free(c);
+		return;
+	}
+	timersub(&c->deadline, &now, &left);
+	if (event_add(c->ev, &left) == -1)
+		agent_conn_free(c);
+}
+
+/* Linger on a connection we answered; close it now if we cannot. */
+static void
+agent_linger(int fd)
+{
+	struct agent_conn	*c;
+	struct timeval		 now, tv = { 0, AGENT_LINGER_MSEC * 1000 };
+
+	if (agent_nconn >= AGENT_CONN_MAX || shutdown(fd, SHUT_WR) == -1 ||
+	    event_base_gettimeofday_cached(rep->base, &now) == -1 ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	timeradd(&now, &tv, &c->deadline);
+	if ((c->ev = event_new(rep->base, fd, EV_READ, agent_drain, c)) ==
+	    NULL || event_add(c->ev, &tv) == -1) {
+		if (c->ev != NULL)
+			event_free(c->ev);
+		free(c);
+		close(fd);
+		return;
+	}
+	agent_nconn++;
+}
+
+static void
+agent_answer(int fd, const struct sockaddr *sa)
+{
+	char	 line[64];
+	size_t	 len;
+
+	if (!lb_allowed(sa)) {
+		rep->counters.dropped[DROP_ALLOW]++;
+		log_debug("agent: connection from a source not allowed");
+		close(fd);
+		return;
+	}
+	rep->counters.agent_queries++;
+	lb_seen(sa);
+	agent_line(line, sizeof(line));
+	len = strlen(line);
+	if (send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		log_debug("agent: send: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	agent_linger(fd);
+}
+
+static void
+agent_accept(int lfd, short events, void *arg)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	int			 fd, i;
+
+	(void)events;
+	(void)arg;
+	for (i = 0; i < AGENT_ACCEPT_MAX; i++) {
+		sslen = sizeof(ss);
+		fd = accept4(lfd, (struct sockaddr *)&ss, &sslen,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("agent: accept");
+			return;
+		}
+		agent_answer(fd, (struct sockaddr *)&ss);
+	}
+}
+
+/* The listening socket from the monitor; -1 closes ours. */
+void
+agent_set_socket(int fd)
+{
+	int	 flags, old;
+
+	if (agent_ev != NULL) {
+		old = event_get_fd(agent_ev);
+		event_free(agent_ev);
+		close(old);
+		agent_ev = NULL;
+	}
+	if (fd == -1)
+		return;
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		fatal("agent socket");
+	if ((agent_ev = event_new(rep->base, fd, EV_READ | EV_PERSIST,
+	    agent_accept, NULL)) == NULL || event_add(agent_ev, NULL) == -1)
+		fatalx("agent: event");
+}

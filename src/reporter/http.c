@@ -1,1 +1,242 @@
-/* stub: to be written */
+/*
+ * HTTP on the socket the monitor opened: GET /load in the form Kemp's
+ * LoadMaster polls ("adaptive" scheduling) and GET /metrics in the
+ * Prometheus text exposition format.  evhttp does the protocol; we
+ * bound what it may be sent and how long a connection may idle.
+ */
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <string.h>
+
+#include "log.h"
+#include "reporter.h"
+
+#define HTTP_HEADERS_MAX	4096
+#define HTTP_BODY_MAX		1024
+#define HTTP_TIMEOUT_SECS	5
+#define HTTP_STATUS_FORBIDDEN	403	/* evhttp has no name for it */
+
+#define HTTP_METHODS_ALL	(EVHTTP_REQ_GET | EVHTTP_REQ_POST |	\
+	EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |		\
+	EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |	\
+	EVHTTP_REQ_PATCH)
+
+/* Kemp: 0 idle .. 100 overloaded; above 100 the server takes no new work. */
+#define KEMP_LOAD_DOWN		101	/* drain: out of rotation, sessions go on */
+#define KEMP_LOAD_DISABLED	102	/* maint: administratively disabled */
+
+static struct evhttp			*http;
+static struct evhttp_bound_socket	*http_bound;
+
+static const char *const drop_names[DROP_MAX] = {
+	[DROP_SHORT] = "short",
+	[DROP_MAGIC] = "magic",
+	[DROP_VERSION] = "version",
+	[DROP_LENGTH] = "length",
+	[DROP_TYPE] = "type",
+	[DROP_ALLOW] = "allow",
+	[DROP_AUTH] = "auth",
+	[DROP_STALE] = "stale",
+	[DROP_REPLAY] = "replay",
+	[DROP_RATE] = "rate",
+};
+
+/*
+ * The load the weight comes from, so that Kemp and the other protocols
+ * agree.  Kemp has no drain: 101 ("server down") takes the node out of
+ * rotation without cutting established sessions, which is what drain
+ * means here; 102 is its "administratively disabled".
+ */
+static void
+http_load(struct evbuffer *b)
+{
+	unsigned int	 load;
+
+	switch (rep->admin) {
+	case ADMIN_DRAIN:
+		load = KEMP_LOAD_DOWN;
+		break;
+	case ADMIN_MAINT:
+		load = KEMP_LOAD_DISABLED;
+		break;
+	default:
+		load = rep->weight >= 100 ? 0 : 100 - rep->weight;
+		break;
+	}
+	evbuffer_add_printf(b, "%u\n", load);
+}
+
+static void
+metric_head(struct evbuffer *b, const char *name, const char *type,
+    const char *help)
+{
+	evbuffer_add_printf(b, "# HELP lbnoded_%s %s\n# TYPE lbnoded_%s %s\n",
+	    name, help, name, type);
+}
+
+static void
+metric_u64(struct evbuffer *b, const char *name, const char *type,
+    const char *help, uint64_t v)
+{
+	metric_head(b, name, type, help);
+	evbuffer_add_printf(b, "lbnoded_%s %llu\n", name, (unsigned long long)v);
+}
+
+/* A figure kept in hundredths, as a ratio (per 10000) or a plain number. */
+static void
+metric_frac(struct evbuffer *b, const char *name, const char *help,
+    uint32_t v, uint32_t one)
+{
+	metric_head(b, name, "gauge", help);
+	evbuffer_add_printf(b, "lbnoded_%s %u.%0*u\n", name, v / one,
+	    one == 10000 ? 4 : 2, v % one);
+}
+
+static void
+http_metrics(struct evbuffer *b)
+{
+	static const char *const procs[] = {
+		[PROC_NETCFG] = "netcfg", [PROC_REPORTER] = "reporter" };
+	size_t	 i;
+
+	metric_frac(b, "cpu_busy_ratio", "Smoothed CPU busy share.",
+	    rep->load.busy_x100, 10000);
+	metric_frac(b, "loadavg_per_cpu", "1-minute load average per CPU.",
+	    rep->load.loadavg_x100, 100);
+	metric_frac(b, "memory_used_ratio", "1 - MemAvailable/MemTotal.",
+	    rep->load.mem_used_x100, 10000);
+	metric_u64(b, "weight", "gauge", "Weight reported to the LBs.",
+	    rep->weight);
+	metric_head(b, "admin_state", "gauge", "Administrative state.");
+	for (i = ADMIN_READY; i <= ADMIN_MAINT; i++)
+		evbuffer_add_printf(b, "lbnoded_admin_state{state=\"%s\"} %d\n",
+		    reporter_admin_name(i), rep->admin == i);
+	metric_u64(b, "lbnp_packets_received_total", "counter",
+	    "LBNP packets received.", rep->counters.rx_packets);
+	metric_u64(b, "lbnp_packets_sent_total", "counter",
+	    "LBNP packets sent.", rep->counters.tx_packets);
+	metric_head(b, "lbnp_packets_dropped_total", "counter",
+	    "Packets and connections dropped, by reason.");
+	for (i = 0; i < DROP_MAX; i++)
+		evbuffer_add_printf(b,
+		    "lbnoded_lbnp_packets_dropped_total{reason=\"%s\"} %llu\n",
+		    drop_names[i], (unsigned long long)rep->counters.dropped[i]);
+	metric_u64(b, "lbs_seen", "gauge", "Load balancers remembered.",
+	    rep->nlbs);
+	metric_u64(b, "agent_queries_total", "counter",
+	    "HAProxy agent-check queries answered.",
+	    rep->counters.agent_queries);
+	metric_u64(b, "http_requests_total", "counter", "HTTP requests.",
+	    rep->counters.http_queries);
+	metric_head(b, "process_restarts_total", "counter",
+	    "Restarts of a child process by the monitor.");
+	for (i = PROC_NETCFG; i < PROC_MAX; i++)
+		evbuffer_add_printf(b,
+		    "lbnoded_process_restarts_total{process=\"%s\"} %u\n",
+		    procs[i], rep->restarts[i]);
+	metric_u64(b, "config_generation", "gauge",
+	    "Loads of the configuration file.", rep->conf.conf_generation);
+	metric_u64(b, "lb_config_generation", "gauge",
+	    "Generation of the last CONFIG accepted from an LB.",
+	    rep->generation);
+	metric_head(b, "sample_source", "gauge",
+	    "Where the CPU busy share comes from.");
+	evbuffer_add_printf(b, "lbnoded_sample_source{source=\"procstat\"} %d\n"
+	    "lbnoded_sample_source{source=\"cgroup\"} %d\n",
+	    !rep->load.cgroup, rep->load.cgroup);
+}
+
+static const struct http_page {
+	const char	*path;
+	const char	*content_type;
+	void		(*fill)(struct evbuffer *);
+} http_pages[] = {
+	{ "/load", "text/plain", http_load },
+	{ "/metrics", "text/plain; version=0.0.4; charset=utf-8", http_metrics },
+};
+
+static void
+http_error(struct evhttp_request *req, int code, const char *reason)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Connection", "close");
+	evhttp_send_error(req, code, reason);
+}
+
+static void
+http_request(struct evhttp_request *req, void *arg)
+{
+	const struct sockaddr	*sa;
+	const struct http_page	*page = NULL;
+	const char		*path;
+	struct evbuffer		*body;
+	size_t			 i;
+
+	(void)arg;
+	rep->counters.http_queries++;
+	sa = evhttp_connection_get_addr(evhttp_request_get_connection(req));
+	if (sa == NULL || !lb_allowed(sa)) {
+		rep->counters.dropped[DROP_ALLOW]++;
+		log_debug("http: request from a source not allowed");
+		http_error(req, HTTP_STATUS_FORBIDDEN, "Forbidden");
+		return;
+	}
+	lb_seen(sa);
+	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	for (i = 0; path != NULL && i < sizeof(http_pages) /
+	    sizeof(http_pages[0]); i++)
+		if (strcmp(path, http_pages[i].path) == 0)
+			page = &http_pages[i];
+	if (page == NULL) {
+		http_error(req, HTTP_NOTFOUND, "Not Found");
+		return;
+	}
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET &&
+	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD");
+		http_error(req, HTTP_BADMETHOD, "Method Not Allowed");
+		return;
+	}
+	if ((body = evbuffer_new()) == NULL) {
+		http_error(req, HTTP_INTERNAL, "Internal Server Error");
+		return;
+	}
+	page->fill(body);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", page->content_type);
+	evhttp_send_reply(req, HTTP_OK, "OK", body);
+	evbuffer_free(body);
+}
+
+static void
+http_init(void)
+{
+	if ((http = evhttp_new(rep->base)) == NULL)
+		fatalx("evhttp_new");
+	evhttp_set_max_headers_size(http, HTTP_HEADERS_MAX);
+	evhttp_set_max_body_size(http, HTTP_BODY_MAX);
+	evhttp_set_timeout(http, HTTP_TIMEOUT_SECS);
+	/* Every method reaches us, so a known path answers 405, not 501. */
+	evhttp_set_allowed_methods(http, HTTP_METHODS_ALL);
+	evhttp_set_gencb(http, http_request, NULL);
+}
+
+/* The listening socket from the monitor; -1 closes ours. */
+void
+http_set_socket(int fd)
+{
+	if (http == NULL)
+		http_init();
+	if (http_bound != NULL) {
+		evhttp_del_accept_socket(http, http_bound);
+		http_bound = NULL;
+	}
+	if (fd == -1)
+		return;
+	if ((http_bound = evhttp_accept_socket_with_handle(http, fd)) == NULL)
+		fatalx("http: cannot accept on the socket");
+}

@@ -20,6 +20,8 @@ struct load {
 	uint32_t	 loadavg_x100;	/* 1-minute load average per CPU */
 	uint32_t	 mem_used_x100;	/* 10000 - MemAvailable share */
 	int		 valid;		/* at least one full sample taken */
+	int		 cgroup;	/* busy share is the cgroup's */
+	uint64_t	 uptime;	/* seconds since boot, /proc/uptime */
 };
 
 struct counters {
@@ -54,13 +56,16 @@ extern struct reporter	*rep;
 /* reporter.c */
 int	 reporter_main(int, char **);
 void	 reporter_state_changed(void);	/* weight or admin changed */
+const char *reporter_admin_name(uint32_t);	/* "ready", "drain", "maint" */
 
 /* sample.c: /proc/stat, loadavg, meminfo, cgroup; the sampling timer */
 void	 sample_start(void);
+void	 sample_set_procfd(uint32_t, uint32_t, int);	/* kind, cgroup version, fd */
+void	 sample_close_procfds(void);
 
 /* weight.c */
 uint32_t weight_target(const struct load *, const struct lbn_settings *);
-uint32_t weight_hysteresis(uint32_t, uint32_t);
+uint32_t weight_hysteresis(uint32_t, uint32_t, const struct lbn_settings *);
 
 /* lbtrack.c: the lb allowlist and the table of LBs seen */
 int	 lb_allowed(const struct sockaddr *);
@@ -73,11 +78,11 @@ void	 lbnp_stop(void);		/* the last ANNOUNCE */
 void	 lbnp_push_result(struct imsg *);
 
 /* agent.c */
-void	 agent_set_socket(int);
+void	 agent_set_socket(int);	/* -1: close it */
 void	 agent_line(char *, size_t);	/* the one-line answer */
 
 /* http.c */
-void	 http_set_socket(int);
+void	 http_set_socket(int);		/* -1: close it */
 
 /* status.c: answers to lbnodectl, relayed by the monitor */
 void	 status_send(uint32_t);

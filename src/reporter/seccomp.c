@@ -1,1 +1,70 @@
-/* stub: to be written */
+/*
+ * The reporter's syscall allowlist, found by running it under
+ * --enable-seccomp-debug.  The event base, the signal socketpair and
+ * the imsg channel exist before the filter is loaded, and every socket
+ * and file arrives as a descriptor, so nothing here opens, creates or
+ * binds, except the AF_UNIX datagram socket glibc's syslog() reconnects
+ * with after syslogd restarts.
+ */
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include <fcntl.h>
+#include <stddef.h>
+
+#include "reporter.h"
+#include "sandbox.h"
+
+static const struct sandbox_rule reporter_rules[] = {
+	/* the event loop and the imsg channel */
+	SANDBOX_ALLOW(SYS_epoll_wait),
+	SANDBOX_ALLOW(SYS_epoll_pwait),
+	SANDBOX_ALLOW(SYS_epoll_ctl),
+	SANDBOX_ALLOW(SYS_recvmsg),		/* with SCM_RIGHTS */
+	SANDBOX_ALLOW(SYS_sendmsg),
+	SANDBOX_ALLOW(SYS_read),
+	SANDBOX_ALLOW(SYS_readv),
+	SANDBOX_ALLOW(SYS_write),
+	SANDBOX_ALLOW(SYS_writev),
+	SANDBOX_ALLOW(SYS_close),
+	SANDBOX_ALLOW(SYS_clock_gettime),
+	SANDBOX_ALLOW(SYS_gettimeofday),
+	SANDBOX_ALLOW(SYS_getpid),
+	SANDBOX_ALLOW(SYS_rt_sigreturn),
+	SANDBOX_ALLOW(SYS_exit),
+	SANDBOX_ALLOW(SYS_exit_group),
+	/* memory */
+	SANDBOX_ALLOW(SYS_brk),
+	SANDBOX_ALLOW(SYS_mmap),
+	SANDBOX_ALLOW(SYS_munmap),
+	SANDBOX_ALLOW(SYS_mremap),
+	SANDBOX_ALLOW(SYS_madvise),
+	/* /proc files: pread() only, the fds are the monitor's */
+	SANDBOX_ALLOW(SYS_pread64),
+	/* LBNP, agent-check and HTTP on sockets handed over */
+	SANDBOX_ALLOW(SYS_recvfrom),
+	SANDBOX_ALLOW(SYS_sendto),
+	SANDBOX_ALLOW(SYS_accept4),
+	SANDBOX_ALLOW(SYS_shutdown),
+	SANDBOX_ALLOW(SYS_getsockname),
+	SANDBOX_ALLOW(SYS_getpeername),
+	SANDBOX_ARG_EQ(SYS_ioctl, 1, FIONREAD),		/* evbuffer_read */
+	SANDBOX_ARG_EQ(SYS_fcntl, 1, F_GETFL),
+	SANDBOX_ARG_EQ(SYS_fcntl, 1, F_SETFL),
+	SANDBOX_ARG_EQ(SYS_fcntl, 1, F_GETFD),
+	SANDBOX_ARG_EQ(SYS_fcntl, 1, F_SETFD),
+	SANDBOX_ARG_EQ(SYS_setsockopt, 1, SOL_SOCKET),	/* evconnlistener */
+	/* HMAC nonces and LBNP random fields */
+	SANDBOX_ALLOW(SYS_getrandom),
+	/* syslog: reconnect to /dev/log */
+	SANDBOX_ARG_EQ(SYS_socket, 0, AF_UNIX),
+	SANDBOX_ALLOW(SYS_connect),
+};
+
+void
+reporter_seccomp(void)
+{
+	sandbox_seccomp(reporter_rules,
+	    sizeof(reporter_rules) / sizeof(reporter_rules[0]));
+}

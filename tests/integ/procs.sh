@@ -1,2 +1,138 @@
 #!/bin/sh
-echo 1..0
+# The three processes: their privileges, how they live and how they die.
+. "$top_srcdir/tests/integ/lib.sh"
+need_root
+
+NS=lbn-procs-$$
+netns_add "$NS"
+CONF=$LAB_DIR/lbnoded.conf
+cat >"$CONF" <<EOC
+control socket "$LAB_DIR/ctl.sock"
+state file "$LAB_DIR/state"
+agent port 3333
+http port 8080
+vip 198.18.0.10 {
+	tcp port 80
+}
+EOC
+
+up() {		# the monitor and both children exist
+	kill -0 "$DAEMON_PID" 2>/dev/null &&
+	    child_pid "$DAEMON_PID" netcfg >/dev/null &&
+	    child_pid "$DAEMON_PID" reporter >/dev/null
+}
+
+# Every socket fd of PID that is an AF_INET or AF_INET6 socket in its netns.
+inet_sockets() {
+	for fd in /proc/"$1"/fd/*; do
+		l=$(readlink "$fd" 2>/dev/null) || continue
+		case $l in socket:\[*\]) ;; *) continue ;; esac
+		ino=${l#socket:[}; ino=${ino%]}
+		for t in tcp tcp6 udp udp6; do
+			awk -v i="$ino" 'NR > 1 && $10 == i { found = 1 }
+			    END { exit !found }' "/proc/$1/net/$t" &&
+			    echo "$t:$ino"
+		done
+	done
+	return 0
+}
+
+daemon_start "$NS" "$CONF"
+check "daemon starts with both children" wait_for 5 up
+MON=$DAEMON_PID
+REP=$(child_pid "$MON" reporter)
+NET=$(child_pid "$MON" netcfg)
+
+# reporter: unprivileged, no capabilities, no_new_privs, seccomp filter
+uid=$(awk '/^Uid:/ { print $2 }' "/proc/$REP/status")
+gid=$(awk '/^Gid:/ { print $2 }' "/proc/$REP/status")
+check "reporter uid is not 0" test "$uid" -ne 0
+check "reporter gid is not 0" test "$gid" -ne 0
+check "reporter uid is _lbnoded" test "$uid" -eq "$(id -u _lbnoded)"
+for f in CapEff CapPrm CapBnd; do
+	check "reporter $f is empty" test "$(status_field "$REP" $f)" = 0000000000000000
+done
+check "reporter NoNewPrivs" test "$(status_field "$REP" NoNewPrivs)" = 1
+check "reporter seccomp filter" test "$(status_field "$REP" Seccomp)" = 2
+check "reporter is in its chroot" test "$(readlink "/proc/$REP/root")" = /var/empty
+
+# netcfg: root, but only CAP_NET_ADMIN
+check "netcfg uid is 0" test "$(awk '/^Uid:/ { print $2 }' "/proc/$NET/status")" -eq 0
+for f in CapEff CapPrm CapBnd; do
+	check "netcfg $f is CAP_NET_ADMIN only" \
+	    test "$(status_field "$NET" $f)" = 0000000000001000
+done
+check "netcfg NoNewPrivs" test "$(status_field "$NET" NoNewPrivs)" = 1
+check "netcfg seccomp filter" test "$(status_field "$NET" Seccomp)" = 2
+
+# monitor: no network sockets at all once the children have theirs
+check "reporter holds the listening sockets" test -n "$(inet_sockets "$REP")"
+check "monitor holds no AF_INET/AF_INET6 socket" test -z "$(inet_sockets "$MON")"
+
+# a killed child comes back, three times in a row (backoff 100, 200, 400 ms)
+for round in 1 2 3; do
+	for proc in reporter netcfg; do
+		old=$(child_pid "$MON" $proc)
+		kill -9 "$old"
+		new_child() {
+			p=$(child_pid "$MON" "$proc") && [ "$p" != "$old" ]
+		}
+		check "kill -9 $proc (round $round): new one within 2 s" \
+		    wait_for 2 new_child
+	done
+done
+check "the monitor logged how the child died" \
+    grep -q "reporter (pid [0-9]*) killed by signal 9" "$LAB_DIR/daemon.log"
+check "the monitor logged the restart" \
+    grep -q "restarting netcfg in [0-9]* ms" "$LAB_DIR/daemon.log"
+NET=$(child_pid "$MON" netcfg)
+REP=$(child_pid "$MON" reporter)
+check "a restarted netcfg is sandboxed again" \
+    test "$(status_field "$NET" Seccomp)" = 2
+check "a restarted reporter is sandboxed again" \
+    test "$(status_field "$REP" CapEff)" = 0000000000000000
+
+# SIGHUP with a broken config: logged with file:line, old config kept
+cp "$CONF" "$LAB_DIR/good.conf"
+printf 'vip 198.18.0.11 {\n\ttcp port 99999\n}\n' >>"$CONF"
+kill -HUP "$MON"
+check "a bad reload is logged as file:line: message" \
+    wait_for 2 grep -q "$CONF:[0-9]*: " "$LAB_DIR/daemon.log"
+check "a bad reload keeps the daemon and its children" \
+    test "$(child_pid "$MON" reporter)" = "$REP" -a \
+    "$(child_pid "$MON" netcfg)" = "$NET"
+cp "$LAB_DIR/good.conf" "$CONF"
+
+# SIGTERM: everything gone within 2 s, exit status 0
+kill -TERM "$MON"
+gone() { ! kill -0 "$MON" 2>/dev/null && [ -z "$(children_of "$MON")" ]; }
+check "SIGTERM stops everything within 2 s" wait_for 2 gone
+wait "$MON"
+check "exit status after SIGTERM is 0" test $? -eq 0
+check "both children are gone" \
+    sh -c "! kill -0 $REP 2>/dev/null && ! kill -0 $NET 2>/dev/null"
+
+# kill -9 of the monitor: the children follow within 2 s
+daemon_start "$NS" "$CONF"
+check "daemon starts again" wait_for 5 up
+MON=$DAEMON_PID
+REP=$(child_pid "$MON" reporter)
+NET=$(child_pid "$MON" netcfg)
+kill -9 "$MON"
+orphans_gone() { ! kill -0 "$REP" 2>/dev/null && ! kill -0 "$NET" 2>/dev/null; }
+check "kill -9 of the monitor leaves no children within 2 s" \
+    wait_for 2 orphans_gone
+
+# a missing user is a clear error
+sed 's/^control socket.*/&\nuser "lbn-no-such-user"/' "$CONF" >"$LAB_DIR/nouser.conf"
+ip netns exec "$NS" "$LBNODED" -d -f "$LAB_DIR/nouser.conf" \
+    >"$LAB_DIR/nouser.out" 2>&1
+check "a missing user exits 1" test $? -eq 1
+check "a missing user is named in the error" \
+    grep -q "user lbn-no-such-user does not exist" "$LAB_DIR/nouser.out"
+
+# -n works without root
+check "-n works without root" setpriv --reuid=65534 --regid=65534 \
+    --clear-groups "$LBNODED" -n -f "$top_srcdir/etc/lbnoded.conf"
+
+done_testing

@@ -1,0 +1,9 @@
+/* The shared HMAC key, read by the monitor and by lbnodectl -k. */
+#ifndef KEY_H
+#define KEY_H
+
+#include "lbnoded.h"
+
+int	 key_read(const char *, struct key_msg *);
+
+#endif /* KEY_H */

@@ -1,0 +1,172 @@
+/*
+ * "sample cgroup": find the CPU accounting files of a cgroup, so the
+ * reporter can measure a container's share of its own quota rather
+ * than the host's /proc/stat.  v2 keeps usage and quota side by side
+ * (cpu.stat, cpu.max); v1 splits them across the cpuacct and cpu
+ * hierarchies, which may or may not be mounted together.
+ */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "monitor.h"
+
+#define CG_LINE_MAX	512
+
+static struct {
+	int	 version;		/* 0: not in use */
+	char	 usage[PATH_MAX_LEN];
+	char	 quota[PATH_MAX_LEN];
+	char	 period[PATH_MAX_LEN];	/* v1 only */
+} cg;
+
+static int
+exists(const char *dir, const char *file, char *out)
+{
+	struct stat	 st;
+
+	if (snprintf(out, PATH_MAX_LEN, "%s/%s", dir, file) >= PATH_MAX_LEN)
+		return 0;
+	return stat(out, &st) == 0;
+}
+
+/* "/sys/fs/cgroup/cpuacct/x" -> "/sys/fs/cgroup/cpu/x", and back. */
+static int
+sibling(const char *dir, const char *from, const char *to, char *out)
+{
+	const char	*p;
+
+	if ((p = strstr(dir, from)) == NULL)
+		return -1;
+	if (snprintf(out, PATH_MAX_LEN, "%.*s%s%s", (int)(p - dir), dir, to,
+	    p + strlen(from)) >= PATH_MAX_LEN)
+		return -1;
+	return 0;
+}
+
+static int
+cgroup_v1(const char *dir)
+{
+	char	 other[PATH_MAX_LEN];
+
+	if (exists(dir, "cpuacct.usage", cg.usage)) {
+		if (exists(dir, "cpu.cfs_quota_us", cg.quota))
+			goto period;
+		if (sibling(dir, "/cpuacct/", "/cpu/", other) == 0 &&
+		    exists(other, "cpu.cfs_quota_us", cg.quota)) {
+			dir = other;
+			goto period;
+		}
+		return -1;
+	}
+	if (!exists(dir, "cpu.cfs_quota_us", cg.quota) ||
+	    sibling(dir, "/cpu/", "/cpuacct/", other) == -1 ||
+	    !exists(other, "cpuacct.usage", cg.usage))
+		return -1;
+period:
+	if (!exists(dir, "cpu.cfs_period_us", cg.period))
+		return -1;
+	cg.version = 1;
+	return 0;
+}
+
+static int
+cgroup_dir(const char *dir)
+{
+	if (exists(dir, "cpu.stat", cg.usage) &&
+	    exists(dir, "cpu.max", cg.quota)) {
+		cg.version = 2;
+		return 0;
+	}
+	return cgroup_v1(dir);
+}
+
+/* "auto": the cgroup this process is in, from /proc/self/cgroup. */
+static int
+cgroup_auto(char *dir, size_t len)
+{
+	static const char	*v1roots[] = {
+		"/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/cpu,cpuacct",
+	};
+	char			 line[CG_LINE_MAX], *ctrl, *path;
+	FILE			*fp;
+	size_t			 i;
+	int			 found = -1;
+
+	if ((fp = fopen("/proc/self/cgroup", "re")) == NULL)
+		return -1;
+	while (found == -1 && fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if ((ctrl = strchr(line, ':')) == NULL ||
+		    (path = strchr(++ctrl, ':')) == NULL)
+			continue;
+		*path++ = '\0';
+		if (*ctrl == '\0') {
+			snprintf(dir, len, "/sys/fs/cgroup%s", path);
+			if (cgroup_dir(dir) == 0)
+				found = 0;
+			continue;
+		}
+		if (strstr(ctrl, "cpuacct") == NULL)
+			continue;
+		for (i = 0; found == -1 && i < 2; i++) {
+			snprintf(dir, len, "%s%s", v1roots[i], path);
+			if (cgroup_dir(dir) == 0)
+				found = 0;
+		}
+	}
+	fclose(fp);
+	return found;
+}
+
+int
+cgroup_prepare(const struct lbn_settings *s)
+{
+	char	 dir[PATH_MAX_LEN];
+	int	 rc;
+
+	memset(&cg, 0, sizeof(cg));
+	if (s->cgroup[0] == '\0')
+		return 0;
+	if (strcmp(s->cgroup, "auto") == 0)
+		rc = cgroup_auto(dir, sizeof(dir));
+	else
+		rc = cgroup_dir(s->cgroup);
+	if (rc == -1) {
+		log_warnx("sample cgroup %s: no CPU accounting files found",
+		    s->cgroup);
+		memset(&cg, 0, sizeof(cg));
+		return -1;
+	}
+	log_debug("cgroup v%d: %s, %s", cg.version, cg.usage, cg.quota);
+	return 0;
+}
+
+static void
+cgroup_send_file(enum procfd_kind kind, const char *path)
+{
+	struct procfd_msg	 pm = { .kind = kind,
+	    .cgroup_version = (uint32_t)cg.version };
+	int			 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		log_warn("%s", path);
+		return;
+	}
+	proc_send(PROC_REPORTER, IMSG_REP_PROCFD, 0, fd, &pm, sizeof(pm));
+}
+
+void
+cgroup_send(void)
+{
+	if (cg.version == 0)
+		return;
+	cgroup_send_file(PROCFD_CGROUP_USAGE, cg.usage);
+	cgroup_send_file(PROCFD_CGROUP_QUOTA, cg.quota);
+	if (cg.version == 1)
+		cgroup_send_file(PROCFD_CGROUP_PERIOD, cg.period);
+}

@@ -1,0 +1,327 @@
+/*
+ * One DR request, from validation to the kernel and the audit line.
+ *
+ * The desired state is the config's entries joined with the last LB
+ * push accepted; a request replaces its own origin's entries only.
+ * The first change after start (or after a failure left us unsure of
+ * the kernel) replaces our tables whole; every later one adds and
+ * deletes only the elements that changed.  lo addresses are always
+ * reconciled against a fresh dump of the ones marked ours.
+ *
+ * Order of a change: lo addresses that go are removed, then the nft
+ * transaction, then new lo addresses are added.  So a VIP is never on
+ * lo while ARP requests for it are still answered.  A failure undoes
+ * the steps before it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "addr.h"
+#include "log.h"
+#include "netcfg.h"
+
+#define AUDIT_ENTRIES	3	/* refused entries named in the audit line */
+#define RANGE_DELETES_MAX 16	/* more: rebuild rather than delete */
+
+static struct lbn_settings	 settings;
+static int			 have_settings;
+static struct entryset		 in_force[2];	/* by enum entry_origin */
+static struct view		 applied;	/* what our tables hold */
+static int			 reconciled;	/* applied is what the kernel has */
+static struct textbuf		 nfttext, undotext;
+
+static long long
+usec_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const char *
+origin_name(int origin)
+{
+	return origin == ORIGIN_LB ? "lb" : "config";
+}
+
+/*
+ * New settings can change the arp table's rules (interface, real
+ * address): the next change then rebuilds our tables whole.
+ */
+void
+apply_settings(const struct lbn_settings *s)
+{
+	const char	*why;
+
+	if (have_settings && (strcmp(s->interface, settings.interface) != 0 ||
+	    lbn_addr_cmp(&s->real_addr, &settings.real_addr) != 0))
+		reconciled = 0;
+	settings = *s;
+	have_settings = 1;
+	if ((why = validate_settings(s)) != NULL)
+		log_warnx("settings refused, requests will be too: %s", why);
+}
+
+/*
+ * Is a diff dearer than rebuilding our tables whole?  A rebuild costs
+ * about one pass over the new view; a diff costs per element changed,
+ * except that each deletion from an interval set costs about as much as
+ * the whole set.
+ */
+static int
+diff_is_dear(const struct viewdiff *d, const struct view *want)
+{
+	size_t	 i, ranges = 0;
+
+	for (i = 0; i < d->del.ports.n; i++)
+		ranges += entry_is_range(&d->del.ports.e[i]);
+	return ranges > RANGE_DELETES_MAX || d->add.ports.n + d->del.ports.n +
+	    d->add.lo.n + d->del.lo.n > want->ports.n + want->lo.n;
+}
+
+/* "lb 192.0.2.1 generation 7" or "config generation 3" */
+static const char *
+who_str(const struct dr_begin *b, char *buf, size_t len)
+{
+	char	 a[ADDR_STRLEN];
+
+	if (b->origin == ORIGIN_LB)
+		snprintf(buf, len, "lb %s generation %llu",
+		    addr_str(&b->lb, a, sizeof(a)),
+		    (unsigned long long)b->generation);
+	else
+		snprintf(buf, len, "%s generation %llu", origin_name(b->origin),
+		    (unsigned long long)b->generation);
+	return buf;
+}
+
+/* The addresses of as whose ok flag is (not) set. */
+static void
+addrs_where(const struct addrset *as, const uint8_t *ok, int want,
+    struct addrset *out)
+{
+	size_t	 i;
+
+	out->n = 0;
+	for (i = 0; i < as->n; i++)
+		if (!!ok[i] == want)
+			addrset_add(out, &as->a[i]);
+}
+
+/* Change lo; on a partial failure put back what was done. */
+static int
+lo_change(int add, const struct addrset *as, char *err, size_t errlen)
+{
+	struct addrset	 done = { NULL, 0, 0 };
+	uint8_t		*ok;
+	char		 ignored[128];
+	int		 rc;
+
+	if (as->n == 0)
+		return 0;
+	if ((ok = malloc(as->n)) == NULL)
+		fatal("malloc");
+	if ((rc = rtnl_lo_change(add, as, ok, err, errlen)) == -1) {
+		addrs_where(as, ok, 1, &done);
+		if (done.n > 0 && rtnl_lo_change(!add, &done, ok, ignored,
+		    sizeof(ignored)) == -1)
+			log_warnx("undo failed: %s", ignored);
+		addrset_free(&done);
+	}
+	free(ok);
+	return rc;
+}
+
+/*
+ * lo deletions, the nft text, lo additions, as one change as far as we
+ * can make it one.  undo reverses the nft text, or is NULL when the
+ * text replaced tables whose former content we do not know.  Returns
+ * 0, or -1 when nothing changed, or -2 when our tables could not be
+ * put back (the next change then rebuilds them).
+ */
+static int
+kernel_change(const char *text, const char *undo, const struct addrset *lo_del,
+    const struct addrset *lo_add, char *err, size_t errlen)
+{
+	char	 ignored[128];
+	int	 rc = -1;
+
+	if (lo_change(0, lo_del, err, errlen) == -1)
+		return -1;
+	if (nft_apply(text, err, errlen) == -1)
+		goto undo_del;
+	if (lo_change(1, lo_add, err, errlen) == 0)
+		return 0;
+	if (undo == NULL || nft_apply(undo, ignored, sizeof(ignored)) == -1) {
+		reconciled = 0;
+		rc = -2;
+	}
+ undo_del:
+	if (lo_change(1, lo_del, ignored, sizeof(ignored)) == -1)
+		log_warnx("undo failed: %s", ignored);
+	return rc;
+}
+
+static void
+audit_rejected(const char *who, const char *reason, const struct dr_entry *req,
+    const struct rejects *rej)
+{
+	char	 list[700], es[80];
+	size_t	 i, len = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < rej->n && i < AUDIT_ENTRIES; i++) {
+		snprintf(list + len, sizeof(list) - len, "; #%u %s: %s",
+		    rej->r[i].index, entry_str(&req[rej->r[i].index], es,
+		    sizeof(es)), rej->r[i].reason);
+		len = strlen(list);
+	}
+	if (rej->n > AUDIT_ENTRIES)
+		snprintf(list + len, sizeof(list) - len, "; and %zu more",
+		    rej->n - AUDIT_ENTRIES);
+	log_audit("%s: rejected: %s%s; nothing changed", who, reason, list);
+}
+
+static void
+result_set(struct dr_result *res, int status, int origin, const char *reason)
+{
+	res->status = status;
+	res->nentries = in_force[origin].n;
+	snprintf(res->reason, sizeof(res->reason), "%s", reason);
+}
+
+/*
+ * Validate and apply one request of n entries; fill res and, when the
+ * request is refused, rej.  Entries may be NULL with n 0 when the
+ * request was too large to keep.
+ */
+void
+apply_request(const struct dr_begin *b, const struct dr_entry *req, size_t n,
+    struct dr_result *res, struct rejects *rej)
+{
+	struct addrset	 own = { NULL, 0, 0 }, ours = { NULL, 0, 0 };
+	struct entryset	 cand = { NULL, 0, 0 }, all = { NULL, 0, 0 };
+	struct view	 want = { { NULL, 0, 0 }, { NULL, 0, 0 } }, have;
+	struct viewdiff	 d, lod;
+	char		 who[96], reason[sizeof(res->reason)];
+	int		 origin = b->origin == ORIGIN_LB ? ORIGIN_LB : ORIGIN_CONFIG;
+	int		 full = !reconciled;
+	size_t		 added, removed;
+	long long	 t[4];
+	int		 rc;
+
+	if (!have_settings)
+		fatalx("DR request before the settings");
+	memset(res, 0, sizeof(*res));
+	res->origin = b->origin;
+	res->generation = b->generation;
+	rej->n = 0;
+	who_str(b, who, sizeof(who));
+
+	t[0] = usec_now();
+	if (rtnl_dump_addrs(&own, &ours) == -1) {
+		result_set(res, DR_FAILED, origin, "cannot list addresses");
+		log_audit("%s: failed: cannot list addresses; nothing changed",
+		    who);
+		goto out;
+	}
+	if (validate_request(&settings, b, req, n, &in_force[!origin], &own,
+	    &cand, rej, reason, sizeof(reason)) == -1) {
+		result_set(res, DR_REJECTED, origin, reason);
+		audit_rejected(who, reason, req, rej);
+		goto out;
+	}
+
+	t[1] = usec_now();
+	entryset_union(&cand, &in_force[!origin], &all);
+	view_build(&all, &want);
+	view_diff(&applied, &want, &d);
+	full = full || diff_is_dear(&d, &want);
+	if (full)
+		render_full(&nfttext, &settings, &want);
+	else {
+		render_diff(&nfttext, &d);
+		view_diff(&want, &applied, &lod);	/* the way back */
+		render_diff(&undotext, &lod);
+		viewdiff_free(&lod);
+	}
+	/* lo: what is marked ours against what should be there */
+	have = (struct view){ { NULL, 0, 0 }, ours };
+	view_diff(&have, &want, &lod);
+
+	t[2] = usec_now();
+	if ((rc = kernel_change(nfttext.s, full ? NULL : undotext.s,
+	    &lod.del.lo, &lod.add.lo, reason, sizeof(reason))) != 0) {
+		result_set(res, DR_FAILED, origin, reason);
+		log_audit("%s: failed: %s; %s", who, reason, rc == -1 ?
+		    "nothing changed" : "our tables may hold it, rebuilt next");
+	} else {
+		entryset_count_diff(&in_force[origin], &cand, &added, &removed);
+		entryset_free(&in_force[origin]);
+		in_force[origin] = cand;
+		memset(&cand, 0, sizeof(cand));
+		log_audit("%s: applied: +%zu/-%zu entries (now %zu %s, %zu %s), "
+		    "%s +%zu/-%zu elements, lo +%zu/-%zu addresses", who,
+		    added, removed, in_force[origin].n, origin_name(origin),
+		    in_force[!origin].n, origin_name(!origin),
+		    full ? "tables rebuilt," : "nft",
+		    d.add.ports.n + d.add.lo.n, d.del.ports.n + d.del.lo.n,
+		    lod.add.lo.n, lod.del.lo.n);
+		view_free(&applied);
+		applied = want;
+		memset(&want, 0, sizeof(want));
+		reconciled = 1;
+		result_set(res, DR_OK, origin, "applied");
+	}
+	t[3] = usec_now();
+	log_debug("%s: validated in %lld us, rendered in %lld us, applied in "
+	    "%lld us", who, t[1] - t[0], t[2] - t[1], t[3] - t[2]);
+	viewdiff_free(&lod);
+	viewdiff_free(&d);
+ out:
+	view_free(&want);
+	entryset_free(&all);
+	entryset_free(&cand);
+	addrset_free(&own);
+	addrset_free(&ours);
+}
+
+/* Take out our tables and every lo address marked ours. */
+void
+apply_remove_all(struct dr_result *res)
+{
+	struct addrset	 own = { NULL, 0, 0 }, ours = { NULL, 0, 0 };
+	struct addrset	 none = { NULL, 0, 0 };
+	char		 reason[sizeof(res->reason)];
+	size_t		 entries = in_force[0].n + in_force[1].n;
+
+	memset(res, 0, sizeof(*res));
+	res->origin = ORIGIN_CONFIG;
+	render_remove(&nfttext);
+	if (rtnl_dump_addrs(&own, &ours) == -1) {
+		snprintf(reason, sizeof(reason), "cannot list addresses");
+		res->status = DR_FAILED;
+	} else if (kernel_change(nfttext.s, NULL, &ours, &none, reason,
+	    sizeof(reason)) != 0)
+		res->status = DR_FAILED;
+	else {
+		entryset_free(&in_force[0]);
+		entryset_free(&in_force[1]);
+		view_free(&applied);
+		reconciled = 0;
+		res->status = DR_OK;
+		snprintf(reason, sizeof(reason), "removed");
+	}
+	if (res->status == DR_OK)
+		log_audit("remove-all: applied: -%zu entries, tables removed, "
+		    "lo -%zu addresses", entries, ours.n);
+	else
+		log_audit("remove-all: failed: %s; nothing changed", reason);
+	snprintf(res->reason, sizeof(res->reason), "%s", reason);
+	res->nentries = in_force[0].n + in_force[1].n;
+	addrset_free(&own);
+	addrset_free(&ours);
+}

@@ -1,0 +1,249 @@
+#!/bin/sh
+# lbnodectl against a running lbnoded: admin states in status and -j,
+# show vips and lbs, reload good and bad, the control socket's mode and
+# who may use it, and the errors when no daemon runs.
+. "$top_srcdir/tests/integ/lib.sh"
+need_root
+
+NODE=lbn-ctl-n-$$
+LB=lbn-ctl-l-$$
+SOCK=$LAB_DIR/ctl.sock
+CONF=$LAB_DIR/lbnoded.conf
+OUT=$LAB_DIR/out
+ERR=$LAB_DIR/err
+
+ctl() { "$LBNODECTL" -s "$SOCK" "$@" >"$OUT" 2>"$ERR"; }
+# as nobody, with the groups given (setpriv syntax) or none
+ctl_as_nobody() {
+	groups=$1; shift
+	setpriv --reuid=65534 --regid=65534 $groups \
+	    "$LBNODECTL" -s "$SOCK" "$@" >"$OUT" 2>"$ERR"
+}
+has() { grep -q -- "$2" "$1"; }
+show_output() { sed 's/^/#   /' "$OUT" "$ERR" | head -20; }
+# expect NAME STATUS: one test that the last ctl exited 0 (ok) or not (fail)
+expect() {
+	if { [ "$2" = ok ] && [ "$RC" -eq 0 ]; } ||
+	    { [ "$2" = fail ] && [ "$RC" -ne 0 ]; }; then
+		ok 0 "$1"
+	else
+		ok 1 "$1 (exit $RC)"
+		show_output
+	fi
+}
+run() { "$@"; RC=$?; }
+# A pid that exists and is not a zombie waiting for this shell.
+alive() { [ -r "/proc/$1/stat" ] && awk '{ exit $3 == "Z" }' "/proc/$1/stat"; }
+gone() { ! alive "$1"; }
+daemon_alive() { alive "$DAEMON_PID"; }
+daemon_up() { daemon_alive && "$LBNODECTL" -s "$SOCK" status; }
+
+# The group the control socket belongs to.  tools/setup and make
+# install create it; create it here too rather than test less.
+if ! getent group lbnoded >/dev/null; then
+	groupadd --system lbnoded || bail "cannot create group lbnoded"
+	diag "created group lbnoded"
+fi
+CTL_GID=$(getent group lbnoded | cut -d: -f3)
+
+netns_add "$NODE"
+netns_add "$LB"
+veth_pair "$NODE" lbn-n0 "$LB" lbn-l0
+ip -n "$NODE" addr add 198.18.0.2/24 dev lbn-n0
+ip -n "$LB" addr add 198.18.0.1/24 dev lbn-l0
+
+write_conf() {	# write_conf [EXTRA-LINES]
+	cat >"$CONF" <<EOF
+interface "lbn-n0"
+control socket "$SOCK"
+state file "$LAB_DIR/state"
+vip "192.0.2.10" {
+	mode redirect
+	tcp port 80
+	udp port 8000-8099
+}
+vip "192.0.2.20" {
+	mode loopback
+}
+$1
+EOF
+}
+
+# --- no daemon ---
+write_conf ""
+run ctl status
+expect "no daemon: status fails" fail
+check "no daemon: says so, naming the socket" \
+    has "$ERR" "daemon not running (no socket at $SOCK)"
+
+run ctl bogus
+expect "unknown command fails" fail
+check "unknown command: usage on stderr" has "$ERR" "usage: lbnodectl"
+run ctl show
+expect "show without what fails" fail
+run ctl log loud
+expect "log loud fails" fail
+check "nothing on stdout for usage errors" test ! -s "$OUT"
+
+# A regular file where the socket goes is not the daemon's to remove.
+echo precious >"$SOCK"
+daemon_start "$NODE" "$CONF"
+wait_for 5 gone "$DAEMON_PID"
+check "daemon refuses a non-socket at the socket path" gone "$DAEMON_PID"
+check "the file is left alone" grep -qx precious "$SOCK"
+check "the log says why" grep -q "not a socket" "$LAB_DIR/daemon.log"
+rm -f "$SOCK"
+
+# --- a daemon ---
+daemon_start "$NODE" "$CONF"
+wait_for 10 daemon_up || bail "lbnoded did not come up"
+
+check "socket mode 0660" test "$(stat -c %a "$SOCK")" = 660
+check "socket owned by root:lbnoded" \
+    test "$(stat -c %U:%G "$SOCK")" = root:lbnoded
+
+run ctl status
+expect "status" ok
+check "status: admin state ready" grep -Eq '^admin state: +ready$' "$OUT"
+for f in weight "cpu busy" "load per cpu" "memory used" uptime generation \
+    "lbnp packets" "agent queries" "http queries" dropped restarts \
+    "load balancers"; do
+	check "status: shows $f" grep -q "^$f:" "$OUT"
+done
+check "status: drops by reason" has "$OUT" "auth 0"
+check "status: restarts per child" grep -Eq 'netcfg [0-9]+, reporter [0-9]+' "$OUT"
+
+run ctl -j status
+expect "status -j" ok
+check "status -j is JSON" jq -e . "$OUT"
+check "status -j: admin ready, numbers numeric" jq -e \
+    '.admin == "ready" and (.weight | type) == "number" and
+     (.cpu_busy_pct | type) == "number" and (.dropped.auth | type) == "number" and
+     (.restarts.reporter | type) == "number" and (.lbs | type) == "array"' "$OUT"
+
+for state in drain maint ready; do
+	run ctl "$state"
+	expect "$state" ok
+	check "$state: acknowledged" grep -qx "admin state: $state" "$OUT"
+	run ctl status
+	check "$state: in status" grep -Eq "^admin state: +$state\$" "$OUT"
+	run ctl status -j
+	check "$state: in status -j" jq -e ".admin == \"$state\"" "$OUT"
+	check "$state: in the state file" grep -qx "$state" "$LAB_DIR/state"
+done
+
+run ctl show vips
+expect "show vips" ok
+check "show vips: tcp 80 redirect" \
+    grep -Eq '^192\.0\.2\.10 +tcp +80 +redirect +config' "$OUT"
+check "show vips: udp range" \
+    grep -Eq '^192\.0\.2\.10 +udp +8000-8099 +redirect' "$OUT"
+check "show vips: loopback" grep -Eq '^192\.0\.2\.20 .*loopback' "$OUT"
+run ctl -j show vips
+expect "show vips -j" ok
+check "show vips -j: three entries" jq -e 'length == 3' "$OUT"
+check "show vips -j: fields" jq -e \
+    'map(select(.vip == "192.0.2.10" and .proto == "udp" and
+     .port_lo == 8000 and .port_hi == 8099 and .mode == "redirect" and
+     .origin == "config")) | length == 1' "$OUT"
+
+# An LB that has queried the node shows up in show lbs and status.
+ip netns exec "$LB" "$LBNODECTL" probe 198.18.0.2 >/dev/null 2>&1
+run ctl show lbs
+expect "show lbs" ok
+check "show lbs: the LB that probed" \
+    grep -Eq '^198\.18\.0\.1 +last contact [0-9]+ s ago, [1-9][0-9]* queries' "$OUT"
+run ctl show lbs -j
+check "show lbs -j" jq -e \
+    'map(select(.address == "198.18.0.1" and .queries >= 1)) | length == 1' "$OUT"
+run ctl -j status
+check "status -j: the LB" jq -e '.lbs[0].address == "198.18.0.1"' "$OUT"
+
+run ctl log verbose
+expect "log verbose" ok
+run ctl log brief
+expect "log brief" ok
+
+# --- reload ---
+write_conf 'vip "192.0.2.30" {
+	tcp port 443
+}'
+run ctl reload
+expect "reload of a valid config" ok
+check "reload: says OK" grep -qx "reload OK" "$OUT"
+run ctl -j show vips
+check "reload: the new vip is in force" \
+    jq -e 'map(select(.vip == "192.0.2.30" and .port_lo == 443)) | length == 1' "$OUT"
+
+good=$(cat "$CONF")
+printf '%s\nvip "192.0.2.40" {\n\ttcp port 80\n}\nbogus line\n' "$good" >"$CONF"
+badline=$(grep -n '^bogus line' "$CONF" | cut -d: -f1)
+run ctl reload
+expect "reload of a broken config fails" fail
+check "reload: file:line: message" grep -q "^$CONF:$badline: " "$ERR"
+check "reload: no OK" test ! -s "$OUT"
+run ctl -j show vips
+check "reload: the old config stays" jq -e \
+    '(map(select(.vip == "192.0.2.30")) | length) == 1 and
+     (map(select(.vip == "192.0.2.40")) | length) == 0' "$OUT"
+check "daemon still running" daemon_alive
+
+# A second daemon does not take over a socket in use.
+printf '%s\n' "$good" | sed 's/"lbn-n0"/"lbn-l0"/' >"$LAB_DIR/second.conf"
+FIRST_PID=$DAEMON_PID
+daemon_start "$LB" "$LAB_DIR/second.conf"
+wait_for 5 gone "$DAEMON_PID"
+check "a second daemon on the same socket exits" gone "$DAEMON_PID"
+check "it says the socket is in use" grep -q "ctl.sock: in use" "$LAB_DIR/daemon.log"
+DAEMON_PID=$FIRST_PID
+run ctl status
+expect "the first daemon still answers" ok
+
+# --- who may connect ---
+run ctl_as_nobody --clear-groups status
+expect "nobody: refused" fail
+check "nobody: permission denied" has "$ERR" "permission denied"
+run ctl_as_nobody --groups="$CTL_GID" status
+expect "nobody in group lbnoded (supplementary): allowed" ok
+setpriv --reuid=65534 --regid="$CTL_GID" --clear-groups \
+    "$LBNODECTL" -s "$SOCK" status >"$OUT" 2>"$ERR"
+RC=$?
+expect "nobody with gid lbnoded: allowed" ok
+
+# The kernel checks the mode; the daemon checks the peer again.
+chmod 0666 "$SOCK"
+run ctl_as_nobody --clear-groups status
+expect "nobody, socket mode loosened: still refused" fail
+check "nobody: told the daemon closed the connection" \
+    has "$ERR" "closed the connection"
+check "daemon logs the refusal" grep -q "refused uid 65534" "$LAB_DIR/daemon.log"
+chmod 0660 "$SOCK"
+
+# Clients that send garbage are dropped; the daemon goes on.
+printf 'this is not an imsg header' |
+    socat -t 1 - "UNIX-CONNECT:$SOCK" >/dev/null 2>&1
+# type 9999, length 16: a well-formed header of an unknown request
+printf '\017\047\000\000\020\000\000\000\000\000\000\000\000\000\000\000' |
+    socat -t 1 - "UNIX-CONNECT:$SOCK" >/dev/null 2>&1
+run ctl status
+expect "daemon survives malformed clients" ok
+check "daemon logs the bad client" grep -q "unknown request, dropped" "$LAB_DIR/daemon.log"
+
+# --- a stale socket, then an orderly stop ---
+printf '%s\n' "$good" >"$CONF"
+kill -9 "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+wait_for 5 sh -c "! ip netns pids $NODE | grep -q ."
+check "stale socket left by a killed daemon" test -S "$SOCK"
+run ctl status
+expect "stale socket: status fails" fail
+check "stale socket: daemon not running" has "$ERR" "daemon not running"
+daemon_start "$NODE" "$CONF"
+wait_for 10 daemon_up
+run ctl status
+expect "daemon replaces a stale socket" ok
+kill "$DAEMON_PID"
+wait_for 5 gone "$DAEMON_PID"
+check "orderly stop removes the socket" test ! -e "$SOCK"
+
+done_testing
