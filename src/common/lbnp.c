@@ -236,8 +236,9 @@ decode_tlv(struct lbnp_msg *m, uint16_t type, const uint8_t *p, size_t len,
 	case LBNP_T_OMITTED:
 		m->omitted = get32(p);
 		return 0;
+	default:	/* a tlv_specs entry without a case here */
+		return -1;
 	}
-	return -1;	/* not reached: the caller checked tlv_specs */
 }
 
 static int

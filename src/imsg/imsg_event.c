@@ -93,6 +93,7 @@ imsgev_handler(int fd, short event, void *arg)
 	iev->closed(iev);
 }
 
+/* On failure the fd stays open, the caller's to close. */
 int
 imsgev_init(struct imsgev *iev, struct event_base *base, int fd,
     int fdpass, const char *name, imsgev_dispatch_cb dispatch,
@@ -153,7 +154,7 @@ imsgev_forward(struct imsgev *iev, struct imsg *imsg)
 	return imsgev_arm(iev);
 }
 
-/* Safe to call twice.  imsgev_init() failing leaves the fd open. */
+/* Safe to call twice. */
 void
 imsgev_clear(struct imsgev *iev)
 {

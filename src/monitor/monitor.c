@@ -284,6 +284,7 @@ monitor_stop(void)
 	if (mon.stopping)
 		return;
 	mon.stopping = 1;
+	proc_no_restart();
 	log_info("stopping");
 	notify_stopping();
 	clock_gettime(CLOCK_MONOTONIC, &mon.stop_started);

@@ -113,6 +113,15 @@ proc_exec(enum lbn_proc id, int fd)
 		_exit(127);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/*
+	 * Only the monitor decides when a child stops: a Ctrl-C or a
+	 * SIGTERM to the whole group must not take netcfg away before it
+	 * has removed our rules.  Ignored signals stay ignored across
+	 * execv; the children exit when their channel closes.
+	 */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	proc_args(id, argv);
 	execv(self, argv);
 	_exit(127);
@@ -294,7 +303,14 @@ void
 proc_restart(enum lbn_proc id)
 {
 	if (children[id].pid != 0)
-		(void)kill(children[id].pid, SIGTERM);
+		(void)kill(children[id].pid, SIGKILL);
+}
+
+/* From now on a child that exits stays gone. */
+void
+proc_no_restart(void)
+{
+	stopping = 1;
 }
 
 /* Close the channels so the children exit; with force, kill them. */

@@ -68,9 +68,9 @@ elems() {
 	    (if $v != null then " => \($v)" else "" end)'
 }
 
-# elems_are SET "E1,E2,": the set holds exactly these, in order
+# elems_are SET "E1,E2,": the set holds exactly these (sorted)
 elems_are() {
-	got=$(elems "$1" | tr '\n' ,)
+	got=$(elems "$1" | sort | tr '\n' ,)
 	[ "$got" = "$2" ] || { echo "got: $got"; return 1; }
 }
 
@@ -192,9 +192,9 @@ drv_start four
 req "$SETTINGS" "$(echo "$CONFIG" | sed 's/begin config 1/begin config 5/')"
 check "after restart: applied" result_is ok
 kill -9 "$NETCFG_PID"
+exec 7>&-
 wait_for 5 grep -q '^exit' "$OUT"
 check "killed netcfg is gone" grep -qx 'exit 137' "$OUT"
-exec 7>&-
 drv_start five
 req "$SETTINGS" "$(echo "$CONFIG" | sed 's/begin config 1/begin config 6/')"
 check "re-applied after kill -9" result_is ok
