@@ -41,6 +41,7 @@ struct ctl_client {
 	struct event		*drop_ev;	/* deferred free, see client_drop */
 	uint32_t		 id;		/* peerid on relayed imsgs */
 	int			 dropping;
+	int			 asked;		/* the reporter owes an END */
 };
 
 static TAILQ_HEAD(, ctl_client) clients = TAILQ_HEAD_INITIALIZER(clients);
@@ -428,6 +429,22 @@ client_ask_reporter(struct ctl_client *c, uint32_t type)
 {
 	if (monitor_to_reporter(type, c->id, NULL, 0) == -1)
 		client_done(c, "reporter not running");
+	else
+		c->asked = 1;
+}
+
+/* A reporter that died owes its answers to nobody: give them now. */
+void
+control_reporter_lost(void)
+{
+	struct ctl_client	*c;
+
+	TAILQ_FOREACH(c, &clients, entry) {
+		if (!c->asked)
+			continue;
+		c->asked = 0;
+		client_done(c, "reporter restarted, try again");
+	}
 }
 
 static void
@@ -544,6 +561,8 @@ control_relay(struct imsg *imsg)
 	/* The client may have gone while the reporter answered. */
 	if ((c = client_find(imsg_get_peerid(imsg))) == NULL)
 		return;
+	if (imsg_get_type(imsg) == IMSG_CTL_END)
+		c->asked = 0;
 	if (imsgev_forward(&c->iev, imsg) == -1)
 		client_drop(c, "cannot queue an answer");
 }

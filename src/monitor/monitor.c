@@ -181,9 +181,8 @@ monitor_dispatch_reporter(struct imsgev *iev, struct imsg *imsg)
 void
 monitor_set_admin(uint32_t state)
 {
-	if (state != mon.admin)
-		log_info("admin state %s -> %s", admin_name(mon.admin),
-		    admin_name(state));
+	log_audit("admin state %s -> %s: %s", admin_name(mon.admin),
+	    admin_name(state), "lbnodectl");
 	mon.admin = state;
 	state_save(mon.conf.s.statefile, state);
 	proc_send(PROC_REPORTER, IMSG_REP_ADMIN, 0, -1,

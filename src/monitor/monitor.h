@@ -42,6 +42,7 @@ void	 control_listen(struct event_base *);
 void	 control_cleanup(const char *);
 void	 control_relay(struct imsg *);		/* reporter's answer, to its client */
 void	 control_send(uint32_t, uint32_t, const void *, size_t);
+void	 control_reporter_lost(void);
 
 /* dr.c: the desired DR state and netcfg's view of it */
 void	 dr_send_vips(uint32_t);		/* IMSG_CTL_VIP per entry, then END */

@@ -219,6 +219,8 @@ proc_reap(enum lbn_proc id, int status)
 	c->connected = 0;
 	if (id == PROC_NETCFG)
 		dr_netcfg_lost();
+	else
+		control_reporter_lost();
 	if (!stopping)
 		proc_schedule_restart(id);
 	c->pid = 0;

@@ -193,7 +193,7 @@ req "$SETTINGS" "$(echo "$CONFIG" | sed 's/begin config 1/begin config 5/')"
 check "after restart: applied" result_is ok
 kill -9 "$NETCFG_PID"
 exec 7>&-
-wait_for 5 grep -q '^exit' "$OUT"
+wait_for 10 grep -q "^exit" "$OUT"
 check "killed netcfg is gone" grep -qx 'exit 137' "$OUT"
 drv_start five
 req "$SETTINGS" "$(echo "$CONFIG" | sed 's/begin config 1/begin config 6/')"
@@ -220,8 +220,8 @@ check "only netcfg writes audit lines, and only those" sh -c \
 # EOF from the monitor: exit 0, rules stay
 req "begin config 9" "redirect 198.18.0.10 tcp 80" "commit"
 exec 7>&-
-wait_for 5 grep -q '^exit' "$OUT"
-check "EOF: netcfg exits 0" grep -qx 'exit 0' "$OUT"
+wait_for 10 grep -q "^exit" "$OUT"
+check "EOF: netcfg exits 0" sh -c "grep -x 'exit 0' $OUT || { tail -3 $OUT; false; }"
 check "EOF: rules stay" test "$(elems redir4)" = "198.18.0.10 tcp 80"
 
 done_testing
