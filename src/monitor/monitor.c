@@ -36,6 +36,7 @@ static struct {
 	int			 foreground;
 	uint32_t		 admin;
 	uint32_t		 weight;
+	int			 have_weight;	/* the reporter has sampled */
 	int			 ready;
 	int			 stopping;
 	int			 remove_sent;
@@ -108,14 +109,17 @@ monitor_child_up(enum lbn_proc id)
 		    sizeof(struct restarts_msg));
 }
 
-/* READY=1 once: both children up and the config's rules in force. */
+/*
+ * READY=1 once: both children up, the config's rules in force and a
+ * first weight sampled, so the first STATUS= is not a made-up weight.
+ */
 static void
 monitor_check_ready(void)
 {
 	if (mon.ready || mon.stopping)
 		return;
 	if (!proc_running(PROC_NETCFG) || !proc_running(PROC_REPORTER) ||
-	    !dr_applied())
+	    !dr_applied() || !mon.have_weight)
 		return;
 	mon.ready = 1;
 	log_info("ready: state %s", admin_name(mon.admin));
@@ -146,7 +150,11 @@ monitor_weight(struct imsg *imsg)
 	if (imsg_get_data(imsg, &wm, sizeof(wm)) == -1)
 		fatalx("%s: bad IMSG_REP_WEIGHT", __func__);
 	mon.weight = wm.weight;
-	notify_status(mon.admin, mon.weight);
+	mon.have_weight = 1;
+	if (mon.ready)
+		notify_status(mon.admin, mon.weight);
+	else
+		monitor_check_ready();
 }
 
 void

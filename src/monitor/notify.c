@@ -26,11 +26,14 @@ notify(const char *msg)
 #endif
 }
 
+/* The weight the LBs act on: a drained node gets no new traffic. */
 static void
 notify_state(const char *prefix, uint32_t admin, uint32_t weight)
 {
 	char	 msg[128];
 
+	if (admin != ADMIN_READY)
+		weight = 0;
 	snprintf(msg, sizeof(msg), "%sSTATUS=%s, weight %u", prefix,
 	    admin_name(admin), weight);
 	notify(msg);

@@ -17,7 +17,9 @@
 
 static const struct sandbox_rule netcfg_rules[] = {
 	/* the event loop and the imsg channel */
+#ifdef SYS_epoll_wait		/* not on every architecture */
 	SANDBOX_ALLOW(SYS_epoll_wait),
+#endif
 	SANDBOX_ALLOW(SYS_epoll_pwait),
 	SANDBOX_ALLOW(SYS_epoll_ctl),
 	SANDBOX_ALLOW(SYS_read),

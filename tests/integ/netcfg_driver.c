@@ -33,6 +33,7 @@
 #include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,13 +73,19 @@ start(const char *lbnoded, int verbose)
 {
 	int	 sv[2];
 
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+	/* close-on-exec: netcfg must hold no end but its fd 3, or it
+	 * would never see the channel close */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		err(1, "socketpair");
 	if ((child = fork()) == -1)
 		err(1, "fork");
 	if (child == 0) {
-		if (dup2(sv[1], CHILD_IMSG_FD) == -1 ||
-		    dup2(STDERR_FILENO, STDOUT_FILENO) == -1)
+		if (sv[1] == CHILD_IMSG_FD) {
+			if (fcntl(sv[1], F_SETFD, 0) == -1)
+				err(1, "fcntl");
+		} else if (dup2(sv[1], CHILD_IMSG_FD) == -1)
+			err(1, "dup2");
+		if (dup2(STDERR_FILENO, STDOUT_FILENO) == -1)
 			err(1, "dup2");
 		execl(lbnoded, lbnoded, "-P", "netcfg", "-d",
 		    verbose ? "-v" : NULL, (char *)NULL);
