@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "lbnp.h"
+#include "names.h"
 
 #define BIT(n)		((uint64_t)1 << (n))
 #define MSG(t)		(1u << (t))
@@ -628,14 +629,6 @@ lbnp_sign_init(struct lbnp_sign *s, const uint8_t *key, size_t keylen)
 	randombytes_buf(s->nonce, sizeof(s->nonce));
 }
 
-static const char *
-name_of(const char *const *names, size_t n, unsigned int v)
-{
-	return v < n && names[v] != NULL ? names[v] : "unknown";
-}
-
-#define NAME_OF(names, v)	name_of((names), sizeof(names) / sizeof((names)[0]), (v))
-
 const char *
 lbnp_type_name(unsigned int v)
 {
@@ -643,17 +636,6 @@ lbnp_type_name(unsigned int v)
 		[LBNP_ANNOUNCE] = "announce", [LBNP_QUERY] = "query",
 		[LBNP_REPORT] = "report", [LBNP_CONFIG] = "config",
 		[LBNP_CONFIG_ACK] = "config-ack",
-	};
-
-	return NAME_OF(names, v);
-}
-
-const char *
-lbnp_admin_name(unsigned int v)
-{
-	static const char *const names[] = {
-		[ADMIN_READY] = "ready", [ADMIN_DRAIN] = "drain",
-		[ADMIN_MAINT] = "maint",
 	};
 
 	return NAME_OF(names, v);
@@ -677,20 +659,6 @@ lbnp_status_name(unsigned int v)
 	static const char *const names[] = {
 		[LBNP_STATUS_OK] = "ok", [LBNP_STATUS_REJECTED] = "rejected",
 		[LBNP_STATUS_FAILED] = "failed", [LBNP_STATUS_BUSY] = "busy",
-	};
-
-	return NAME_OF(names, v);
-}
-
-const char *
-lbnp_drop_name(unsigned int v)
-{
-	static const char *const names[] = {
-		[DROP_SHORT] = "short", [DROP_MAGIC] = "magic",
-		[DROP_VERSION] = "version", [DROP_LENGTH] = "length",
-		[DROP_TYPE] = "type", [DROP_ALLOW] = "allow",
-		[DROP_AUTH] = "auth", [DROP_STALE] = "stale",
-		[DROP_REPLAY] = "replay", [DROP_RATE] = "rate",
 	};
 
 	return NAME_OF(names, v);

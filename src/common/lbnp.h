@@ -167,9 +167,7 @@ uint64_t lbnp_now_ms(void);
 void	 lbnp_sign_init(struct lbnp_sign *, const uint8_t *, size_t);
 
 const char	*lbnp_type_name(unsigned int);
-const char	*lbnp_admin_name(unsigned int);
 const char	*lbnp_reason_name(unsigned int);
 const char	*lbnp_status_name(unsigned int);
-const char	*lbnp_drop_name(unsigned int);
 
 #endif /* LBNP_H */

@@ -22,6 +22,7 @@
 #include "ctl.h"
 #include "lbnodectl.h"
 #include "lbnpctl.h"
+#include "names.h"
 
 #define NODES_MAX	1024	/* nodes remembered; the oldest go first */
 
@@ -111,7 +112,7 @@ print_node(const struct lbnp_msg *m, const char *from, int json)
 	} else {
 		lbnpctl_safe(stdout, n->hostname[0] != '\0' ? n->hostname : "-");
 		printf(" %s %s weight %u (%s)\n", from,
-		    lbnp_admin_name(n->admin), n->weight,
+		    admin_name(n->admin), n->weight,
 		    lbnp_reason_name(n->reason));
 	}
 	fflush(stdout);

@@ -28,6 +28,7 @@
 #include "key.h"
 #include "lbnodectl.h"
 #include "lbnpctl.h"
+#include "names.h"
 
 #define PROBE_TIMEOUT	1	/* seconds per try */
 #define PUSH_TIMEOUT	5	/* applying rules takes longer */
@@ -150,7 +151,7 @@ lbnpctl_node_json(FILE *f, const struct lbnp_msg *m, const char *from)
 	json_opt_string(f, "address", addr_or_null(&n->addr4, a4, sizeof(a4)));
 	json_opt_string(f, "address6", addr_or_null(&n->addr6, a6, sizeof(a6)));
 	json_opt_string(f, "server_type", n->server_type);
-	json_opt_string(f, "admin", lbnp_admin_name(n->admin));
+	json_opt_string(f, "admin", admin_name(n->admin));
 	if (m->type == LBNP_ANNOUNCE)
 		json_opt_string(f, "reason", lbnp_reason_name(n->reason));
 	fprintf(f, "\"weight\":%u,\"busy_pct\":%u.%02u,\"loadavg\":%u.%02u,"
@@ -179,7 +180,7 @@ report_text(const struct lbnp_msg *m, const struct key_msg *key)
 		printf("address6     %s\n", addr_str(&n->addr6, a, sizeof(a)));
 	printf("server type  ");
 	lbnpctl_safe(stdout, n->server_type);
-	printf("\nadmin        %s\n", lbnp_admin_name(n->admin));
+	printf("\nadmin        %s\n", admin_name(n->admin));
 	printf("weight       %u\n", n->weight);
 	printf("busy         %u.%02u%%\n", n->busy_x100 / 100, n->busy_x100 % 100);
 	printf("load         %u.%02u per CPU\n", n->loadavg_x100 / 100,

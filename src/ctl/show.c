@@ -19,45 +19,10 @@
 #include "imsg.h"
 #include "ctl.h"
 #include "lbnodectl.h"
-
-static const char *const admin_names[] = {
-	[ADMIN_READY] = "ready",
-	[ADMIN_DRAIN] = "drain",
-	[ADMIN_MAINT] = "maint"
-};
-
-static const char *const mode_names[] = {
-	[MODE_REDIRECT] = "redirect",
-	[MODE_DNAT] = "dnat",
-	[MODE_LOOPBACK] = "loopback"
-};
-
-static const char *const drop_names[DROP_MAX] = {
-	[DROP_SHORT] = "short",
-	[DROP_MAGIC] = "magic",
-	[DROP_VERSION] = "version",
-	[DROP_LENGTH] = "length",
-	[DROP_TYPE] = "type",
-	[DROP_ALLOW] = "allow",
-	[DROP_AUTH] = "auth",
-	[DROP_STALE] = "stale",
-	[DROP_REPLAY] = "replay",
-	[DROP_RATE] = "rate"
-};
-
-/* The children restart; the monitor is what counts them. */
-static const char *const proc_names[PROC_MAX] = {
-	[PROC_NETCFG] = "netcfg",
-	[PROC_REPORTER] = "reporter"
-};
+#include "names.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-static const char *
-name_of(const char *const *names, size_t n, uint32_t i)
-{
-	return i < n && names[i] != NULL ? names[i] : "unknown";
-}
 
 /* Output in memory until the answer is known to be complete. */
 struct out {
@@ -241,7 +206,7 @@ status_print(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 	size_t	 i;
 
 	fprintf(f, "admin state:    %s\n",
-	    name_of(admin_names, NELEM(admin_names), st->admin));
+	    admin_name(st->admin));
 	fprintf(f, "weight:         %u\n", st->weight);
 	fprintf(f, "cpu busy:       ");
 	print_x100(f, st->busy_pct_x100);
@@ -262,12 +227,12 @@ status_print(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 	    (unsigned long long)st->http_queries);
 	fprintf(f, "dropped:       ");
 	for (i = 0; i < DROP_MAX; i++)
-		fprintf(f, "%s %s %llu", i ? "," : "", drop_names[i],
+		fprintf(f, "%s %s %llu", i ? "," : "", drop_name(i),
 		    (unsigned long long)st->dropped[i]);
 	fprintf(f, "\nrestarts:      ");
 	for (i = PROC_MONITOR + 1; i < PROC_MAX; i++)
 		fprintf(f, "%s %s %u", i > PROC_MONITOR + 1 ? "," : "",
-		    proc_names[i], st->restarts[i]);
+		    proc_name(i), st->restarts[i]);
 	fprintf(f, "\nload balancers: %zu\n", l->n);
 	lbs_print(f, l, "  ");
 }
@@ -278,7 +243,7 @@ status_json(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 	size_t	 i;
 
 	fprintf(f, "{\"admin\":");
-	json_string(f, name_of(admin_names, NELEM(admin_names), st->admin));
+	json_string(f, admin_name(st->admin));
 	fprintf(f, ",\"weight\":%u,\"cpu_busy_pct\":", st->weight);
 	print_x100(f, st->busy_pct_x100);
 	fprintf(f, ",\"load_per_cpu\":");
@@ -295,12 +260,12 @@ status_json(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 	    (unsigned long long)st->agent_queries,
 	    (unsigned long long)st->http_queries);
 	for (i = 0; i < DROP_MAX; i++)
-		fprintf(f, "%s\"%s\":%llu", i ? "," : "", drop_names[i],
+		fprintf(f, "%s\"%s\":%llu", i ? "," : "", drop_name(i),
 		    (unsigned long long)st->dropped[i]);
 	fprintf(f, "},\"restarts\":{");
 	for (i = PROC_MONITOR + 1; i < PROC_MAX; i++)
 		fprintf(f, "%s\"%s\":%u", i > PROC_MONITOR + 1 ? "," : "",
-		    proc_names[i], st->restarts[i]);
+		    proc_name(i), st->restarts[i]);
 	fprintf(f, "},\"lbs\":");
 	lbs_json(f, l);
 	fprintf(f, "}\n");
@@ -339,21 +304,6 @@ struct vip_list {
 };
 
 static const char *
-proto_name(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case 0:
-		return "any";
-	default:
-		return "unknown";
-	}
-}
-
-static const char *
 origin_name(uint8_t origin)
 {
 	return origin == ORIGIN_CONFIG ? "config" : "lb";
@@ -379,7 +329,7 @@ vip_print(FILE *f, const struct ctl_vip *v)
 		snprintf(to, sizeof(to), "port %u", e->to_port);
 	fprintf(f, "%-39s %-5s %-11s %-8s %-6s %s\n",
 	    addr_str(&e->vip, a, sizeof(a)), proto_name(e->proto), ports,
-	    name_of(mode_names, NELEM(mode_names), e->mode),
+	    mode_name(e->mode),
 	    origin_name(v->origin), to[0] != '\0' ? to : "-");
 }
 
@@ -395,7 +345,7 @@ vip_json(FILE *f, const struct ctl_vip *v)
 	json_string(f, proto_name(e->proto));
 	fprintf(f, ",\"port_lo\":%u,\"port_hi\":%u,\"mode\":",
 	    e->port_lo, e->port_hi);
-	json_string(f, name_of(mode_names, NELEM(mode_names), e->mode));
+	json_string(f, mode_name(e->mode));
 	if (e->mode == MODE_DNAT) {
 		fprintf(f, ",\"target\":");
 		json_string(f, addr_str(&e->target, a, sizeof(a)));
@@ -497,10 +447,7 @@ cmd_admin(int argc, char **argv)
 
 	if (argc != 1)
 		return ctl_usage("drain | ready | maint");
-	for (am.state = 0; am.state < NELEM(admin_names); am.state++)
-		if (strcmp(argv[0], admin_names[am.state]) == 0)
-			break;
-	if (am.state == NELEM(admin_names))
+	if (admin_from_name(argv[0], &am.state) == -1)
 		return ctl_usage("drain | ready | maint");
 	snprintf(done, sizeof(done), "admin state: %s", argv[0]);
 	return simple_request(IMSG_CTL_ADMIN, &am, sizeof(am), done);

@@ -22,6 +22,7 @@
 #include "imsg.h"
 #include "log.h"
 #include "monitor.h"
+#include "names.h"
 
 int	 monitor_main(int, char **);
 

@@ -89,7 +89,6 @@ void	 cgroup_send(void);
 /* state.c: the admin state file */
 uint32_t state_load(const char *);
 void	 state_save(const char *, uint32_t);
-const char *admin_name(uint32_t);
 
 /* notify.c: systemd's notify protocol */
 void	 notify_ready(uint32_t, uint32_t);

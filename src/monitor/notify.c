@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "monitor.h"
+#include "names.h"
 
 static void
 notify(const char *msg)

@@ -25,6 +25,7 @@
 #include "addr.h"
 #include "log.h"
 #include "monitor.h"
+#include "names.h"
 
 #define INCLUDE_DEPTH_MAX	8
 #define STRING_MAX		4096	/* a quoted string */
@@ -1216,12 +1217,6 @@ item_cmp(const void *a, const void *b)
 	if (x->lo != y->lo)
 		return x->lo < y->lo ? -1 : 1;
 	return x < y ? -1 : x > y;	/* the earlier line first */
-}
-
-static const char *
-proto_name(uint8_t proto)
-{
-	return proto == IPPROTO_TCP ? "tcp" : "udp";
 }
 
 static void

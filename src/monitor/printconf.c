@@ -10,6 +10,7 @@
 
 #include "addr.h"
 #include "monitor.h"
+#include "names.h"
 
 static const char *const weight_sources[] = {
 	[WEIGHT_CPU] = "cpu",
@@ -55,12 +56,6 @@ print_range(FILE *fp, uint16_t lo, uint16_t hi)
 		fprintf(fp, "%u", lo);
 	else
 		fprintf(fp, "%u-%u", lo, hi);
-}
-
-static const char *
-proto_name(uint8_t proto)
-{
-	return proto == IPPROTO_TCP ? "tcp" : "udp";
 }
 
 static void

@@ -11,20 +11,7 @@
 
 #include "log.h"
 #include "monitor.h"
-
-static const char	*admin_names[] = {
-	[ADMIN_READY] = "ready",
-	[ADMIN_DRAIN] = "drain",
-	[ADMIN_MAINT] = "maint",
-};
-
-const char *
-admin_name(uint32_t state)
-{
-	if (state > ADMIN_MAINT)
-		return "unknown";
-	return admin_names[state];
-}
+#include "names.h"
 
 uint32_t
 state_load(const char *path)
@@ -38,12 +25,10 @@ state_load(const char *path)
 			log_warn("state file %s", path);
 		return ADMIN_READY;
 	}
-	if (fscanf(fp, "%15s", word) == 1)
-		for (s = ADMIN_READY; s <= ADMIN_MAINT; s++)
-			if (strcmp(word, admin_names[s]) == 0) {
-				fclose(fp);
-				return s;
-			}
+	if (fscanf(fp, "%15s", word) == 1 && admin_from_name(word, &s) == 0) {
+		fclose(fp);
+		return s;
+	}
 	fclose(fp);
 	log_warnx("state file %s: not ready, drain or maint; using ready",
 	    path);

@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "names.h"
 #include "netcfg.h"
 
 static void *
@@ -93,21 +94,6 @@ entry_key_overlaps(const struct dr_entry *a, const struct dr_entry *b)
 {
 	return lbn_addr_cmp(&a->vip, &b->vip) == 0 && a->proto == b->proto &&
 	    a->port_lo <= b->port_hi && b->port_lo <= a->port_hi;
-}
-
-static const char *
-proto_name(uint8_t proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "tcp";
-	case IPPROTO_UDP:
-		return "udp";
-	case 0:
-		return "any";
-	default:
-		return "proto?";
-	}
 }
 
 /* For log lines and rejection reasons: "dnat 198.18.0.1 tcp 80 to 192.0.2.5". */

@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "lbnp.h"
+#include "names.h"
 #include "log.h"
 #include "reporter.h"
 
@@ -117,7 +118,7 @@ drop(int reason, const struct lbn_addr *from)
 
 	rep->counters.dropped[reason]++;
 	log_debug("lbnp: dropped a packet from %s: %s",
-	    addr_str(from, buf, sizeof(buf)), lbnp_drop_name(reason));
+	    addr_str(from, buf, sizeof(buf)), drop_name(reason));
 }
 
 /* The socket for a destination's family, or -1. */
