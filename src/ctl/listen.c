@@ -8,7 +8,6 @@
 
 #include <err.h>
 #include <errno.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -175,56 +174,40 @@ cmd_listen(int argc, char *argv[])
 	struct sigaction	 sa;
 	struct pollfd		 pfd[2];
 	struct key_msg		 key;
-	const char		*keyfile = NULL;
+	struct lbnpctl_opts	 o;
 	char			*end;
 	unsigned long long	 count = 0;
-	unsigned long		 v;
-	uint16_t		 port = LBNP_PORT;
 	size_t			 npfd = 0, i;
-	int			 ch, json = ctl_json, seconds = 0, fd, r;
+	int			 ch, fd, r;
 
+	lbnpctl_opts_init(&o, 0);
 	optind = 0;
 	while ((ch = getopt(argc, argv, "c:jk:p:t:")) != -1) {
-		switch (ch) {
-		case 'c':
-		case 't':
+		if (ch == 'c') {
 			errno = 0;
-			v = strtoul(optarg, &end, 10);
+			count = strtoull(optarg, &end, 10);
 			if (*optarg == '\0' || *optarg == '-' || *end != '\0' ||
-			    errno != 0 || v == 0 || v > INT_MAX) {
-				warnx("-%c %s: want a positive number", ch,
-				    optarg);
+			    errno != 0 || count == 0) {
+				warnx("-c %s: want a positive number", optarg);
 				return 1;
 			}
-			if (ch == 'c')
-				count = v;
-			else
-				seconds = (int)v;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'k':
-			keyfile = optarg;
-			break;
-		case 'p':
-			if (lbnpctl_port(optarg, &port) == -1)
-				return 1;
-			break;
-		default:
-			return ctl_usage(synopsis);
+			continue;
 		}
+		if ((r = lbnpctl_option(ch, optarg, &o)) == -1)
+			return 1;
+		if (r == 0)
+			return ctl_usage(synopsis);
 	}
 	if (argc != optind)
 		return ctl_usage(synopsis);
-	if (lbnpctl_init(keyfile, &key) == -1)
+	if (lbnpctl_init(o.keyfile, &key) == -1)
 		return 1;
 	for (i = 0; i < 2; i++) {
 		if ((fd = bound_socket(i == 0 ? AF_INET : AF_INET6,
-		    port)) != -1)
+		    o.port)) != -1)
 			pfd[npfd++] = (struct pollfd){ fd, POLLIN, 0 };
 		else if (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL) {
-			warn("udp port %u", port);
+			warn("udp port %u", o.port);
 			return 1;
 		}
 	}
@@ -238,7 +221,7 @@ cmd_listen(int argc, char *argv[])
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	r = listen_loop(pfd, npfd, &key, json, count, seconds);
+	r = listen_loop(pfd, npfd, &key, o.json, count, o.seconds);
 	for (i = 0; i < npfd; i++)
 		close(pfd[i].fd);
 	return r;

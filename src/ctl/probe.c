@@ -74,17 +74,45 @@ number(const char *s, unsigned long long max, unsigned long long *v)
 	    *v > max ? -1 : 0;
 }
 
+void
+lbnpctl_opts_init(struct lbnpctl_opts *o, int seconds)
+{
+	memset(o, 0, sizeof(*o));
+	o->port = LBNP_PORT;
+	o->json = ctl_json;
+	o->seconds = seconds;
+}
+
+/* 1: a shared option, taken; 0: not one of them; -1: a bad value. */
 int
-lbnpctl_port(const char *s, uint16_t *port)
+lbnpctl_option(int ch, const char *arg, struct lbnpctl_opts *o)
 {
 	unsigned long long	 v;
 
-	if (number(s, 65535, &v) == -1 || v == 0) {
-		warnx("port %s: want 1 to 65535", s);
-		return -1;
+	switch (ch) {
+	case 'j':
+		o->json = 1;
+		return 1;
+	case 'k':
+		o->keyfile = arg;
+		return 1;
+	case 'p':
+		if (number(arg, 65535, &v) == -1 || v == 0) {
+			warnx("port %s: want 1 to 65535", arg);
+			return -1;
+		}
+		o->port = (uint16_t)v;
+		return 1;
+	case 't':
+		if (number(arg, 3600, &v) == -1 || v == 0) {
+			warnx("-t %s: want 1 to 3600 seconds", arg);
+			return -1;
+		}
+		o->seconds = (int)v;
+		return 1;
+	default:
+		return 0;
 	}
-	*port = (uint16_t)v;
-	return 0;
 }
 
 /*
@@ -343,46 +371,28 @@ cmd_probe(int argc, char *argv[])
 	static struct lbnp_msg	 req, resp;
 	struct exchange		 x;
 	struct key_msg		 key;
-	unsigned long long	 v;
-	const char		*keyfile = NULL;
-	uint16_t		 port = LBNP_PORT;
-	int			 ch, json = ctl_json, keepalived = 0, r;
+	struct lbnpctl_opts	 o;
+	int			 ch, keepalived = 0, r;
 
 	memset(&x, 0, sizeof(x));
-	x.timeout = PROBE_TIMEOUT;
+	lbnpctl_opts_init(&o, PROBE_TIMEOUT);
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "jk:p:t:", probe_longopts,
 	    NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = 1;
-			break;
-		case 'K':
+		if (ch == 'K') {
 			keepalived = 1;
-			break;
-		case 'k':
-			keyfile = optarg;
-			break;
-		case 'p':
-			if (lbnpctl_port(optarg, &port) == -1)
-				return 1;
-			break;
-		case 't':
-			if (number(optarg, 3600, &v) == -1 || v == 0) {
-				warnx("timeout %s: want 1 to 3600 seconds",
-				    optarg);
-				return 1;
-			}
-			x.timeout = (int)v;
-			break;
-		default:
-			return ctl_usage(synopsis);
+			continue;
 		}
+		if ((r = lbnpctl_option(ch, optarg, &o)) == -1)
+			return 1;
+		if (r == 0)
+			return ctl_usage(synopsis);
 	}
 	if (argc - optind != 1)
 		return ctl_usage(synopsis);
-	if (lbnpctl_init(keyfile, &key) == -1 ||
-	    resolve(argv[optind], port, &x) == -1)
+	x.timeout = o.seconds;
+	if (lbnpctl_init(o.keyfile, &key) == -1 ||
+	    resolve(argv[optind], o.port, &x) == -1)
 		return 1;
 	x.key = &key;
 	x.want = LBNP_REPORT;
@@ -397,7 +407,7 @@ cmd_probe(int argc, char *argv[])
 	}
 	if (keepalived)
 		return keepalived_status(&resp);
-	if (json) {
+	if (o.json) {
 		lbnpctl_node_json(stdout, &resp, argv[optind]);
 		putchar('\n');
 	} else
@@ -563,47 +573,30 @@ cmd_push(int argc, char *argv[])
 	static struct lbnp_msg	 req, resp;
 	struct exchange		 x;
 	struct key_msg		 key;
+	struct lbnpctl_opts	 o;
 	unsigned long long	 v;
-	const char		*keyfile = NULL;
 	uint64_t		 generation = (uint64_t)time(NULL);
-	uint16_t		 port = LBNP_PORT;
 	size_t			 i, n;
-	int			 ch, json = ctl_json, r;
+	int			 ch, r;
 
 	memset(&x, 0, sizeof(x));
-	x.timeout = PUSH_TIMEOUT;
+	lbnpctl_opts_init(&o, PUSH_TIMEOUT);
 	optind = 0;
 	while ((ch = getopt(argc, argv, "g:jk:p:t:")) != -1) {
-		switch (ch) {
-		case 'g':
+		if (ch == 'g') {
 			if (number(optarg, ULLONG_MAX, &v) == -1) {
 				warnx("generation %s: invalid", optarg);
 				return 1;
 			}
 			generation = v;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'k':
-			keyfile = optarg;
-			break;
-		case 'p':
-			if (lbnpctl_port(optarg, &port) == -1)
-				return 1;
-			break;
-		case 't':
-			if (number(optarg, 3600, &v) == -1 || v == 0) {
-				warnx("timeout %s: want 1 to 3600 seconds",
-				    optarg);
-				return 1;
-			}
-			x.timeout = (int)v;
-			break;
-		default:
-			return ctl_usage(synopsis);
+			continue;
 		}
+		if ((r = lbnpctl_option(ch, optarg, &o)) == -1)
+			return 1;
+		if (r == 0)
+			return ctl_usage(synopsis);
 	}
+	x.timeout = o.seconds;
 	if (argc - optind < 1)
 		return ctl_usage(synopsis);
 	n = (size_t)(argc - optind - 1);
@@ -617,8 +610,8 @@ cmd_push(int argc, char *argv[])
 			    ",dnat=ADDR][,to=PORT]", argv[optind + 1 + i]);
 			return 1;
 		}
-	if (lbnpctl_init(keyfile, &key) == -1 ||
-	    resolve(argv[optind], port, &x) == -1)
+	if (lbnpctl_init(o.keyfile, &key) == -1 ||
+	    resolve(argv[optind], o.port, &x) == -1)
 		return 1;
 	x.key = &key;
 	x.want = LBNP_CONFIG_ACK;
@@ -634,7 +627,7 @@ cmd_push(int argc, char *argv[])
 			fprintf(stderr, "%s: no answer\n", argv[optind]);
 		return 1;
 	}
-	if (json)
+	if (o.json)
 		ack_json(&resp, argv + optind + 1, n);
 	else
 		ack_text(&resp, argv + optind + 1, n);
