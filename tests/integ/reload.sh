@@ -1,0 +1,137 @@
+#!/bin/sh
+# Reload and restart semantics: a valid reload applies only the
+# difference, keeps the counters and the LB-facing sockets, and lets
+# VIP traffic flow throughout; a whole-daemon kill -9 and restart
+# leaves no duplicates; "on exit keep" keeps the rules.
+. "$top_srcdir/tests/integ/lib.sh"
+need_root
+
+NODE=lbn-rl-n-$$
+LB=lbn-rl-l-$$
+CONF=$LAB_DIR/lbnoded.conf
+SOCK=$LAB_DIR/ctl.sock
+netns_add "$NODE"
+netns_add "$LB"
+veth_pair "$NODE" lbn-n0 "$LB" lbn-l0
+ip -n "$NODE" addr add 198.51.100.2/24 dev lbn-n0
+ip -n "$LB" addr add 198.51.100.1/24 dev lbn-l0
+for v in 198.18.0.10 198.18.0.11 198.18.0.12; do
+	ip -n "$LB" route add "$v/32" via 198.51.100.2
+done
+ip netns exec "$NODE" socat TCP-LISTEN:80,reuseaddr,fork SYSTEM:'echo ok' \
+    >/dev/null 2>&1 &
+LAB_PIDS="$LAB_PIDS $!"
+
+write_conf() {	# write_conf AGENT-PORT ON-EXIT [EXTRA]
+	cat >"$CONF" <<EOC
+interface "lbn-n0"
+control socket "$SOCK"
+state file "$LAB_DIR/state"
+agent port $1
+on exit $2
+vip 198.18.0.10 {
+	mode redirect
+	tcp port 80
+}
+vip 198.18.0.11 {
+	mode loopback
+	tcp port 80
+}
+$3
+EOC
+}
+ctl() { ip netns exec "$NODE" "$LBNODECTL" -s "$SOCK" "$@"; }
+field() { ctl -j status | jq -r ".$1"; }
+probe() { ip netns exec "$LB" "$LBNODECTL" probe -t 1 198.51.100.2; }
+agent() { ip netns exec "$LB" socat -T 1 - "TCP:198.51.100.2:$1" </dev/null; }
+vip_ok() { [ "$(ip netns exec "$LB" socat -T 1 - \
+    "TCP:$1:80,connect-timeout=1" </dev/null 2>/dev/null)" = ok ]; }
+udp_inode() {	# the reporter's UDP socket on port 65002 (hex FE6A)
+	awk '$2 ~ /:FE6A$/ { print $10; exit }' "/proc/$1/net/udp"
+}
+lo_count() { ip -n "$NODE" -o addr show dev lo | grep -c " $1/32 "; }
+elements() { ip netns exec "$NODE" nft -j list ruleset |
+    jq '[.nftables[] | select(.set) | .set.elem // [] | length] | add'; }
+started() { ctl status >/dev/null 2>&1; }
+
+write_conf 3333 remove
+daemon_start "$NODE" "$CONF"
+check "daemon up" wait_for 5 started
+MON=$DAEMON_PID
+for i in 1 2 3; do probe >/dev/null; done
+rx=$(field rx_packets)
+check "three queries counted" test "$rx" -ge 3
+rep=$(child_pid "$MON" reporter)
+inode=$(udp_inode "$rep")
+check "the reporter holds the LBNP socket" test -n "$inode"
+
+check "redirect VIP serves" vip_ok 198.18.0.10
+check "loopback VIP serves" vip_ok 198.18.0.11
+
+# Connections to both VIPs all through the reload: none may fail.
+(
+	fails=0
+	for i in $(seq 1 40); do
+		vip_ok 198.18.0.10 || fails=$((fails + 1))
+		vip_ok 198.18.0.11 || fails=$((fails + 1))
+		sleep 0.02
+	done
+	echo "$fails" >"$LAB_DIR/fails"
+) &
+LOOP=$!
+sleep 0.3
+write_conf 3333 remove 'vip 198.18.0.12 {
+	mode loopback
+}'
+check "lbnodectl reload of a valid config" ctl reload
+wait "$LOOP"
+check "no connection failed during the reload" test "$(cat "$LAB_DIR/fails")" -eq 0
+check "the reload applied only the difference" \
+    grep -q "audit: config generation 2: applied: +1/-0 entries" "$LAB_DIR/daemon.log"
+check "the new loopback VIP is on lo" test "$(lo_count 198.18.0.12)" -eq 1
+check "the reporter was not restarted" test "$(child_pid "$MON" reporter)" = "$rep"
+check "the LBNP socket was kept" test "$(udp_inode "$rep")" = "$inode"
+check "counters survive a reload" test "$(field rx_packets)" -ge "$rx"
+check "the agent port still answers" agent 3333
+
+# A changed port: the new one is served, the old one closed.
+write_conf 3334 remove
+check "reload to a new agent port" ctl reload
+check "the new agent port answers" wait_for 2 agent 3334
+check "the old agent port is closed" sh -c \
+    "! ip netns exec $LB socat -T 1 - TCP:198.51.100.2:3333 </dev/null"
+check "the removed VIP left lo" test "$(lo_count 198.18.0.12)" -eq 0
+
+# The whole daemon killed and started again: no duplicates.
+before=$(elements)
+for p in $(children_of "$MON") "$MON"; do kill -9 "$p"; done
+sleep 0.3
+daemon_start "$NODE" "$CONF"
+check "daemon up again after kill -9" wait_for 5 started
+MON=$DAEMON_PID
+check "one loopback address, not two" test "$(lo_count 198.18.0.11)" -eq 1
+check "no duplicate set elements" test "$(elements)" = "$before"
+check "the VIP serves after the restart" vip_ok 198.18.0.10
+
+# on exit keep: the rules outlive the daemon
+write_conf 3333 keep
+check "reload to on exit keep" ctl reload
+kill -TERM "$MON"
+check "stopped" wait_for 3 sh -c "! kill -0 $MON 2>/dev/null"
+check "on exit keep: the table stays" \
+    ip netns exec "$NODE" nft list table ip lbnoded
+check "on exit keep: the VIP stays on lo" test "$(lo_count 198.18.0.11)" -eq 1
+check "on exit keep: the VIP still serves" vip_ok 198.18.0.10
+
+# and a later start with "on exit remove" takes over and cleans up
+write_conf 3333 remove
+daemon_start "$NODE" "$CONF"
+check "daemon up over kept rules" wait_for 5 started
+check "still one loopback address" test "$(lo_count 198.18.0.11)" -eq 1
+kill -TERM "$DAEMON_PID"
+check "stopped again" wait_for 3 sh -c "! kill -0 $DAEMON_PID 2>/dev/null"
+check "on exit remove: no table left" sh -c \
+    "! ip netns exec $NODE nft list tables | grep -q lbnoded"
+check "on exit remove: no VIP on lo" test "$(lo_count 198.18.0.11)" -eq 0
+
+done_testing
