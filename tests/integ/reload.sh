@@ -46,8 +46,8 @@ probe() { ip netns exec "$LB" "$LBNODECTL" probe -t 1 198.51.100.2; }
 agent() { ip netns exec "$LB" socat -T 1 - "TCP:198.51.100.2:$1" </dev/null; }
 vip_ok() { [ "$(ip netns exec "$LB" socat -T 1 - \
     "TCP:$1:80,connect-timeout=1" </dev/null 2>/dev/null)" = ok ]; }
-udp_inode() {	# the reporter's UDP socket on port 65002 (hex FE6A)
-	awk '$2 ~ /:FE6A$/ { print $10; exit }' "/proc/$1/net/udp"
+udp_inode() {	# the reporter's UDP socket on port 65002 (hex FDEA)
+	awk '$2 ~ /:FDEA$/ { print $10; exit }' "/proc/$1/net/udp"
 }
 lo_count() { ip -n "$NODE" -o addr show dev lo | grep -c " $1/32 "; }
 elements() { ip netns exec "$NODE" nft -j list ruleset |
