@@ -14,6 +14,7 @@
  * throttled or the hog has the CPU, the request simply takes longer.
  * The server exits by itself after LIFETIME_S seconds.
  */
+#define _GNU_SOURCE		/* accept4 */
 #include <sys/epoll.h>
 #include <sys/socket.h>
 

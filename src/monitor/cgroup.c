@@ -17,12 +17,15 @@
 
 #define CG_LINE_MAX	512
 
-static struct {
+struct cgroup_files {
 	int	 version;		/* 0: not in use */
 	char	 usage[PATH_MAX_LEN];
 	char	 quota[PATH_MAX_LEN];
 	char	 period[PATH_MAX_LEN];	/* v1 only */
-} cg;
+};
+
+/* The config in force; a reload's candidate is found in "found". */
+static struct cgroup_files	 cg, found;
 
 static int
 exists(const char *dir, const char *file, char *out)
@@ -53,33 +56,33 @@ cgroup_v1(const char *dir)
 {
 	char	 other[PATH_MAX_LEN];
 
-	if (exists(dir, "cpuacct.usage", cg.usage)) {
-		if (exists(dir, "cpu.cfs_quota_us", cg.quota))
+	if (exists(dir, "cpuacct.usage", found.usage)) {
+		if (exists(dir, "cpu.cfs_quota_us", found.quota))
 			goto period;
 		if (sibling(dir, "/cpuacct/", "/cpu/", other) == 0 &&
-		    exists(other, "cpu.cfs_quota_us", cg.quota)) {
+		    exists(other, "cpu.cfs_quota_us", found.quota)) {
 			dir = other;
 			goto period;
 		}
 		return -1;
 	}
-	if (!exists(dir, "cpu.cfs_quota_us", cg.quota) ||
+	if (!exists(dir, "cpu.cfs_quota_us", found.quota) ||
 	    sibling(dir, "/cpu/", "/cpuacct/", other) == -1 ||
-	    !exists(other, "cpuacct.usage", cg.usage))
+	    !exists(other, "cpuacct.usage", found.usage))
 		return -1;
 period:
-	if (!exists(dir, "cpu.cfs_period_us", cg.period))
+	if (!exists(dir, "cpu.cfs_period_us", found.period))
 		return -1;
-	cg.version = 1;
+	found.version = 1;
 	return 0;
 }
 
 static int
 cgroup_dir(const char *dir)
 {
-	if (exists(dir, "cpu.stat", cg.usage) &&
-	    exists(dir, "cpu.max", cg.quota)) {
-		cg.version = 2;
+	if (exists(dir, "cpu.stat", found.usage) &&
+	    exists(dir, "cpu.max", found.quota)) {
+		found.version = 2;
 		return 0;
 	}
 	return cgroup_v1(dir);
@@ -95,11 +98,11 @@ cgroup_auto(char *dir, size_t len)
 	char			 line[CG_LINE_MAX], *ctrl, *path;
 	FILE			*fp;
 	size_t			 i;
-	int			 found = -1;
+	int			 rc = -1;
 
 	if ((fp = fopen("/proc/self/cgroup", "re")) == NULL)
 		return -1;
-	while (found == -1 && fgets(line, sizeof(line), fp) != NULL) {
+	while (rc == -1 && fgets(line, sizeof(line), fp) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
 		if ((ctrl = strchr(line, ':')) == NULL ||
 		    (path = strchr(++ctrl, ':')) == NULL)
@@ -108,19 +111,19 @@ cgroup_auto(char *dir, size_t len)
 		if (*ctrl == '\0') {
 			snprintf(dir, len, "/sys/fs/cgroup%s", path);
 			if (cgroup_dir(dir) == 0)
-				found = 0;
+				rc = 0;
 			continue;
 		}
 		if (strstr(ctrl, "cpuacct") == NULL)
 			continue;
-		for (i = 0; found == -1 && i < 2; i++) {
+		for (i = 0; rc == -1 && i < 2; i++) {
 			snprintf(dir, len, "%s%s", v1roots[i], path);
 			if (cgroup_dir(dir) == 0)
-				found = 0;
+				rc = 0;
 		}
 	}
 	fclose(fp);
-	return found;
+	return rc;
 }
 
 int
@@ -129,9 +132,11 @@ cgroup_prepare(const struct lbn_settings *s)
 	char	 dir[PATH_MAX_LEN];
 	int	 rc;
 
-	memset(&cg, 0, sizeof(cg));
-	if (s->cgroup[0] == '\0')
+	memset(&found, 0, sizeof(found));
+	if (s->cgroup[0] == '\0') {
+		cg = found;
 		return 0;
+	}
 	if (strcmp(s->cgroup, "auto") == 0)
 		rc = cgroup_auto(dir, sizeof(dir));
 	else
@@ -139,10 +144,11 @@ cgroup_prepare(const struct lbn_settings *s)
 	if (rc == -1) {
 		log_warnx("sample cgroup %s: no CPU accounting files found",
 		    s->cgroup);
-		memset(&cg, 0, sizeof(cg));
 		return -1;
 	}
-	log_debug("cgroup v%d: %s, %s", cg.version, cg.usage, cg.quota);
+	log_debug("cgroup v%d: %s, %s", found.version, found.usage,
+	    found.quota);
+	cg = found;	/* the last step of confsend_prepare: it will apply */
 	return 0;
 }
 
