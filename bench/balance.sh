@@ -277,21 +277,19 @@ END { print "\nlbnoded weights in HAProxy (node1/node2/node3) by time from the h
 
 # --- the verdict ------------------------------------------------------------
 awk '
+function ms(v) { return v >= 1e18 ? "FAILED" : sprintf("%.1f", v / 1000) }
 $2 == "hog" { p99[$1] = $12 == "FAILED" ? 1e18 : $12 }
 END {
-	show = "lbnoded p99 %s ms, static %s ms (needs <= half: %s), " \
-	    "leastconn %s ms (needs <= it: %s)\n"
 	a = p99["lbnoded"]; s = p99["static"]; l = p99["leastconn"]
 	v2 = (2 * a <= s) ? "yes" : "NO"
 	vl = (a <= l) ? "yes" : "NO"
-	printf "\n"
-	printf show, a / 1000, s >= 1e18 ? "FAILED" : s / 1000, v2,
-	    l >= 1e18 ? "FAILED" : l / 1000, vl
+	printf "\np99 under the hog: lbnoded %s ms; static %s ms (at most half: %s);" \
+	    " leastconn %s ms (no worse: %s)\n", ms(a), ms(s), v2, ms(l), vl
 	if (v2 == "yes" && vl == "yes")
-		print "TARGET MET: under the hog, lbnoded weights give a p99 at " \
+		print "TARGET MET: lbnoded weights give a p99 under the hog at " \
 		    "least 2x better than static weights and no worse than leastconn."
 	else
-		print "TARGET MISSED: see above; what limits it is the time the " \
-		    "weight takes to follow the load (sample every, smooth, " \
-		    "agent-inter) and how little traffic weight min still sends."
+		print "TARGET MISSED.  What limits it: the weight follows the " \
+		    "load only after sample every + smooth samples + agent-inter, " \
+		    "while node1 queues; and weight min still sends node1 traffic."
 }' "$LAB_DIR/report"
