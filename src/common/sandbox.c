@@ -44,6 +44,8 @@ sandbox_chroot_user(const char *user, const char *dir)
 	if (capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
 	    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0)
 		fatalx("cannot drop privileges to %s", user);
+	/* A change of uid clears the parent-death signal: set it again. */
+	sandbox_pdeathsig();
 }
 
 /*

@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <event2/event.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +169,7 @@ agent_accept(int lfd, short events, void *arg)
 void
 agent_set_socket(int fd)
 {
-	int	 flags, old;
+	int	 old;
 
 	if (agent_ev != NULL) {
 		old = event_get_fd(agent_ev);
@@ -180,9 +179,7 @@ agent_set_socket(int fd)
 	}
 	if (fd == -1)
 		return;
-	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
-		fatal("agent socket");
+	reporter_nonblock(fd);
 	if ((agent_ev = event_new(rep->base, fd, EV_READ | EV_PERSIST,
 	    agent_accept, NULL)) == NULL || event_add(agent_ev, NULL) == -1)
 		fatalx("agent: event");

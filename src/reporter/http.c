@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "names.h"
 #include "reporter.h"
 
 #define HTTP_HEADERS_MAX	4096
@@ -30,19 +31,6 @@
 
 static struct evhttp			*http;
 static struct evhttp_bound_socket	*http_bound;
-
-static const char *const drop_names[DROP_MAX] = {
-	[DROP_SHORT] = "short",
-	[DROP_MAGIC] = "magic",
-	[DROP_VERSION] = "version",
-	[DROP_LENGTH] = "length",
-	[DROP_TYPE] = "type",
-	[DROP_ALLOW] = "allow",
-	[DROP_AUTH] = "auth",
-	[DROP_STALE] = "stale",
-	[DROP_REPLAY] = "replay",
-	[DROP_RATE] = "rate",
-};
 
 /*
  * The load the weight comes from, so that Kemp and the other protocols
@@ -98,8 +86,6 @@ metric_frac(struct evbuffer *b, const char *name, const char *help,
 static void
 http_metrics(struct evbuffer *b)
 {
-	static const char *const procs[] = {
-		[PROC_NETCFG] = "netcfg", [PROC_REPORTER] = "reporter" };
 	size_t	 i;
 
 	metric_frac(b, "cpu_busy_ratio", "Smoothed CPU busy share.",
@@ -113,7 +99,7 @@ http_metrics(struct evbuffer *b)
 	metric_head(b, "admin_state", "gauge", "Administrative state.");
 	for (i = ADMIN_READY; i <= ADMIN_MAINT; i++)
 		evbuffer_add_printf(b, "lbnoded_admin_state{state=\"%s\"} %d\n",
-		    reporter_admin_name(i), rep->admin == i);
+		    admin_name(i), rep->admin == i);
 	metric_u64(b, "lbnp_packets_received_total", "counter",
 	    "LBNP packets received.", rep->counters.rx_packets);
 	metric_u64(b, "lbnp_packets_sent_total", "counter",
@@ -123,7 +109,7 @@ http_metrics(struct evbuffer *b)
 	for (i = 0; i < DROP_MAX; i++)
 		evbuffer_add_printf(b,
 		    "lbnoded_lbnp_packets_dropped_total{reason=\"%s\"} %llu\n",
-		    drop_names[i], (unsigned long long)rep->counters.dropped[i]);
+		    drop_name(i), (unsigned long long)rep->counters.dropped[i]);
 	metric_u64(b, "lbs_seen", "gauge", "Load balancers remembered.",
 	    rep->nlbs);
 	metric_u64(b, "agent_queries_total", "counter",
@@ -136,7 +122,7 @@ http_metrics(struct evbuffer *b)
 	for (i = PROC_NETCFG; i < PROC_MAX; i++)
 		evbuffer_add_printf(b,
 		    "lbnoded_process_restarts_total{process=\"%s\"} %u\n",
-		    procs[i], rep->restarts[i]);
+		    proc_name(i), rep->restarts[i]);
 	metric_u64(b, "config_generation", "gauge",
 	    "Loads of the configuration file.", rep->conf.conf_generation);
 	metric_u64(b, "lb_config_generation", "gauge",
@@ -237,6 +223,7 @@ http_set_socket(int fd)
 	}
 	if (fd == -1)
 		return;
+	reporter_nonblock(fd);		/* evconnlistener expects it */
 	if ((http_bound = evhttp_accept_socket_with_handle(http, fd)) == NULL)
 		fatalx("http: cannot accept on the socket");
 }

@@ -5,6 +5,7 @@
  * over the imsg channel on CHILD_IMSG_FD.
  */
 #include <event2/event.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -13,23 +14,12 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "names.h"
 #include "reporter.h"
 #include "sandbox.h"
 
 struct reporter		*rep;
 static struct reporter	 reporter;
-
-static const char *const admin_names[] = {
-	[ADMIN_READY] = "ready",
-	[ADMIN_DRAIN] = "drain",
-	[ADMIN_MAINT] = "maint",
-};
-
-const char *
-reporter_admin_name(uint32_t state)
-{
-	return state <= ADMIN_MAINT ? admin_names[state] : "?";
-}
 
 static void __attribute__((noreturn))
 reporter_usage(void)
@@ -61,6 +51,17 @@ reporter_shutdown(void)
 	lbnp_stop();
 	log_debug("exiting");
 	exit(0);
+}
+
+/* A socket from the monitor: ours never block the event loop. */
+void
+reporter_nonblock(int fd)
+{
+	int	 flags;
+
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		fatal("fcntl O_NONBLOCK");
 }
 
 static void
@@ -131,7 +132,7 @@ reporter_admin(struct imsg *imsg)
 	if (am.state == rep->admin)
 		return;
 	rep->admin = am.state;
-	log_info("admin state %s", reporter_admin_name(am.state));
+	log_info("admin state %s", admin_name(am.state));
 	reporter_state_changed();
 }
 

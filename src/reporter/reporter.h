@@ -56,7 +56,7 @@ extern struct reporter	*rep;
 /* reporter.c */
 int	 reporter_main(int, char **);
 void	 reporter_state_changed(void);	/* weight or admin changed */
-const char *reporter_admin_name(uint32_t);	/* "ready", "drain", "maint" */
+void	 reporter_nonblock(int);
 
 /* sample.c: /proc/stat, loadavg, meminfo, cgroup; the sampling timer */
 void	 sample_start(void);

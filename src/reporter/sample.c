@@ -240,7 +240,9 @@ sample_timer(int fd, short events, void *arg)
 	(void)fd;
 	(void)events;
 	(void)arg;
-	sample_take();
+	/* Between a new configuration's settings and its end, files are missing. */
+	if (rep->configured)
+		sample_take();
 	sample_arm(rep->conf.sample_every);
 }
 
