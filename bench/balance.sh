@@ -77,6 +77,8 @@ trap bal_cleanup EXIT
 trap 'exit 130' INT TERM
 
 now_us() { date +%s%6N; }
+# A signal's trap runs at once during "wait", not after a foreground sleep.
+nap() { sleep "$1" & wait $!; }
 
 # --- the lab --------------------------------------------------------------
 C=lbn-bal-c-$$ L=lbn-bal-lb-$$
@@ -116,7 +118,6 @@ in_node() {
 	nsenter --net="/run/netns/lbn-bal-n$node_i-$$" "$@" &
 	LAB_PIDS="$LAB_PIDS $!"
 }
-
 
 LIFETIME=$(( (WARMUP + HOG + COOL) * 3 + 3 * TIMEOUT_MS / 1000 + 120 ))
 for i in $NODES; do
@@ -208,26 +209,25 @@ run_strategy() {	# run_strategy NAME
 	    $((WARMUP + HOG)) "$TIMEOUT_MS" "$LAB_DIR/raw-$s" \
 	    >"$LAB_DIR/load-$s.out" 2>&1 &
 	lg=$!
-	sleep "$WARMUP"
+	nap "$WARMUP"
 	in_node 1 CGROUP sh -c 'while :; do :; done'
 	hog=$!
 	hog0=$(now_us)
-	sleep "$HOG"
+	nap "$HOG"
 	kill "$hog"
 	hog1=$(now_us)
 	wait "$lg" || bail "load generator failed ($s): $(cat "$LAB_DIR/load-$s.out")"
 	wait "$wl"
 	kill "$hp"
 	wait "$hp" 2>/dev/null
-	printf '  %-9s %s' "$s" "$(cat "$LAB_DIR/load-$s.out")"
-	echo
+	printf '  %-9s %s\n' "$s" "$(cat "$LAB_DIR/load-$s.out")"
 	"$LOAD" report "$s" "$hog0" "$hog1" node1 node1,node2,node3 \
 	    "$LAB_DIR/raw-$s" >>"$LAB_DIR/report" || bail "report failed"
-	echo "$s $hog0" >>"$LAB_DIR/hogtimes"
+	echo "$s $hog0 $hog1" >>"$LAB_DIR/hogtimes"
 	[ -n "${BAL_KEEP:-}" ] && mkdir -p "$BAL_KEEP" &&
 	    cp "$LAB_DIR/raw-$s" "$LAB_DIR/weights-$s" "$BAL_KEEP/" &&
-	    echo "$s $hog0 $hog1" >>"$BAL_KEEP/hogtimes"
-	sleep "$COOL"
+	    tail -1 "$LAB_DIR/hogtimes" >>"$BAL_KEEP/hogtimes"
+	nap "$COOL"
 }
 
 echo "balance: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' \
@@ -263,33 +263,55 @@ BEGIN {
 }' "$LAB_DIR/report"
 echo "(* node1 is the one with the hog)"
 
-# HAProxy's weights for node1/node2/node3 around the hog's start.
-awk -v hog="$(awk '$1 == "lbnoded" { print $2 }' "$LAB_DIR/hogtimes")" '
-BEGIN { split("-1 0 1 2 3 4 6 10 20 29", at, " "); k = 1 }
+# HAProxy's weights for node1/node2/node3 around the hog's start, and
+# how far the other two swing once node1 is down to its least.
+hogs=$(awk '$1 == "lbnoded" { print $2, $3 }' "$LAB_DIR/hogtimes")
+awk -v hog="${hogs% *}" -v end="${hogs#* }" '
+BEGIN { split("-1 0 1 2 3 4 6 10 20 29", at, " "); k = 1; lo = 1000; hi = -1 }
 {
 	while (k <= 10 && $1 >= hog + at[k] * 1000000) {
 		line = line sprintf(" %+ds %s/%s/%s", at[k], $2, $3, $4)
 		k++
 	}
+	if ($1 >= hog + 6000000 && $1 < end)
+		for (f = 3; f <= 4; f++) {
+			if ($f < lo) lo = $f
+			if ($f > hi) hi = $f
+		}
 }
-END { print "\nlbnoded weights in HAProxy (node1/node2/node3) by time from the hog:"
-      print " " line }' "$LAB_DIR/weights-lbnoded"
+END {
+	print "\nlbnoded weights in HAProxy (node1/node2/node3) by time from the hog:"
+	print " " line
+	if (hi >= 0)
+		printf "node2 and node3 weights from +6 s to the end of the hog: " \
+		    "%d to %d\n", lo, hi
+}' "$LAB_DIR/weights-lbnoded" | tee "$LAB_DIR/swing"
 
 # --- the verdict ------------------------------------------------------------
-awk '
+awk -v swing="$(awk '/^node2 and node3/ { print $NF - $(NF - 2) }' "$LAB_DIR/swing")" '
 function ms(v) { return v >= 1e18 ? "FAILED" : sprintf("%.1f", v / 1000) }
-$2 == "hog" { p99[$1] = $12 == "FAILED" ? 1e18 : $12 }
+function sec(v) { return v == "never" ? v : sprintf("%.1f", v / 1000) }
+$2 == "hog" { p99[$1] = $12 == "FAILED" ? 1e18 : $12; th[$1] = $14 }
 END {
 	a = p99["lbnoded"]; s = p99["static"]; l = p99["leastconn"]
 	v2 = (2 * a <= s) ? "yes" : "NO"
 	vl = (a <= l) ? "yes" : "NO"
 	printf "\np99 under the hog: lbnoded %s ms; static %s ms (at most half: %s);" \
 	    " leastconn %s ms (no worse: %s)\n", ms(a), ms(s), v2, ms(l), vl
-	if (v2 == "yes" && vl == "yes")
+	if (v2 == "yes" && vl == "yes") {
 		print "TARGET MET: lbnoded weights give a p99 under the hog at " \
 		    "least 2x better than static weights and no worse than leastconn."
-	else
-		print "TARGET MISSED.  What limits it: the weight follows the " \
-		    "load only after sample every + smooth samples + agent-inter, " \
-		    "while node1 queues; and weight min still sends node1 traffic."
+		exit
+	}
+	print "TARGET MISSED."
+	printf "- reaction: node1 fell under half its share after %s s with " \
+	    "lbnoded weights, %s s with leastconn; the weight follows the " \
+	    "load only after sample every + smooth samples + agent-inter, " \
+	    "and node1 queues meanwhile.\n", sec(th["lbnoded"]),
+	    sec(th["leastconn"])
+	if (swing > 10)
+		printf "- oscillation: the two other nodes run near their quota " \
+		    "under the hog, where weight = 100 - busy%% swings by %d " \
+		    "points between them with the loop delay, overloading each " \
+		    "in turn.\n", swing
 }' "$LAB_DIR/report"

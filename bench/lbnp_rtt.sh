@@ -31,11 +31,8 @@ PORT=65002 ECHO_PORT=65003
 # (a wakeup across CPUs costs more than the work), so both are pinned.
 SRV_CPU=$(( $(nproc) - 1 ))
 CLIENT=$LAB_DIR/lbnp_client
-src=$top_srcdir/src
-cc -O2 -I "$src" -I "$src/common" -o "$CLIENT" "$top_srcdir/bench/lbnp_client.c" \
-    "$src/common/lbnp.c" "$src/common/addr.c" "$src/common/key.c" \
-    "$src/common/log.c" "$src/common/names.c" \
-    $(pkg-config --cflags --libs libsodium) || bail "cannot build lbnp_client"
+. "$top_srcdir/bench/lbnp_build.sh"
+lbnp_client_build "$CLIENT"
 cc -O2 -o "$LAB_DIR/udp_echo" "$top_srcdir/bench/udp_echo.c" || bail "cannot build udp_echo"
 
 N=lbn-brtt-$$
