@@ -80,6 +80,14 @@ int	 imsg_get_fd(struct imsg *);
  *                 passed on a channel that does not allow it.
  *  imsg_get_data: -1 with EBADMSG unless the payload is exactly that size.
  *  imsg_get_fd:   the fd, now the caller's to close, or -1.
+ *
+ * fd ownership: imsg_compose takes the fd only when it succeeds (and
+ * closes it once sent); on failure the caller still owns it.
+ * imsg_forward takes the message's unclaimed fd the same way, and
+ * imsg_free closes an fd nobody claimed.  A message with an fd travels
+ * in a sendmsg() of its own, so the receiver knows whose fd it is.
+ * imsgbuf_read may return 1 having read nothing while such a message
+ * waits: call imsg_get until it returns 0 after every read.
  */
 
 /* libevent glue: one imsgbuf driven by one persistent event. */
@@ -111,8 +119,11 @@ void	 imsgev_clear(struct imsgev *);
 /*
  * imsgev_init: fd is non-blocking afterwards; the int says whether fds
  *  may pass.  After closed() is called the imsgev is cleared already.
- * imsgev_compose/forward: queue and arm EV_WRITE.
- * imsgev_clear: remove the event, free the buffers, close the fd.
+ * imsgev_compose/forward: queue and arm EV_WRITE; fail with EPIPE once
+ *  the imsgev is cleared.
+ * imsgev_clear: remove the event, free the buffers, close the fd.  A
+ *  dispatch callback may clear its imsgev (no more messages are then
+ *  dispatched, and closed() is not called) but must not free it.
  */
 
 #endif /* IMSG_H */
