@@ -163,6 +163,13 @@ listen_loop(struct pollfd *pfd, size_t npfd, const struct key_msg *key,
 			    (count == 0 || lines < count))
 				lines += receive(pfd[i].fd, key, json);
 	}
+	/* -c COUNT is a promise: time running out first is a failure. */
+	if (count > 0 && lines < count) {
+		if (!quit)
+			warnx("%llu of %llu nodes heard in %d s", lines, count,
+			    seconds);
+		return 1;
+	}
 	return 0;
 }
 

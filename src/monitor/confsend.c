@@ -58,6 +58,20 @@ default_interface(char *name, size_t len)
 	return 0;
 }
 
+/*
+ * The subnet's directed broadcast, from the address and its mask: an
+ * address added without "brd +" has no broadcast address of its own.
+ */
+static void
+subnet_broadcast(const struct lbn_addr *a, const struct sockaddr *mask,
+    struct lbn_addr *bcast)
+{
+	const struct sockaddr_in	*m = (const struct sockaddr_in *)mask;
+
+	*bcast = *a;
+	bcast->u.v4.s_addr = a->u.v4.s_addr | ~m->sin_addr.s_addr;
+}
+
 static void
 interface_addresses(struct lbn_settings *s)
 {
@@ -76,8 +90,8 @@ interface_addresses(struct lbn_settings *s)
 		if (a.af == AF_INET && s->real_addr.af == 0) {
 			s->real_addr = a;
 			if ((ifa->ifa_flags & IFF_BROADCAST) &&
-			    ifa->ifa_broadaddr != NULL)
-				(void)addr_from_sockaddr(ifa->ifa_broadaddr,
+			    ifa->ifa_netmask != NULL)
+				subnet_broadcast(&a, ifa->ifa_netmask,
 				    &s->bcast);
 		} else if (a.af == AF_INET6 && s->real_addr6.af == 0 &&
 		    addr_unusable(&a) == NULL)

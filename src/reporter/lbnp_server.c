@@ -237,7 +237,8 @@ announce_send(uint8_t reason)
 		send_msg(&out, (struct sockaddr *)&ss, sslen);
 		sent++;
 	}
-	if (c->nlb == 0 && c->bcast.af == AF_INET) {
+	/* lb prefixes alone name no one to unicast to: broadcast then. */
+	if (sent == 0 && c->bcast.af == AF_INET) {
 		sslen = addr_to_sockaddr(&c->bcast, c->port, &ss);
 		send_msg(&out, (struct sockaddr *)&ss, sslen);
 		sent++;
