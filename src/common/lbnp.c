@@ -326,18 +326,28 @@ hmac(uint8_t mac[LBNP_MAC_LEN], const uint8_t *key, size_t keylen,
 	sodium_memzero(&st, sizeof(st));
 }
 
-static int
-replay_seen(const struct lbnp_replay *rc, size_t cap, uint64_t ts,
-    const uint8_t *nonce)
-{
-	size_t	 i, j;
+_Static_assert(LBNP_REPLAY_SLOTS < UINT16_MAX, "replay links are 16 bits");
 
-	for (i = 0; i < rc->count; i++) {
-		j = (rc->head + i) % cap;
-		if (rc->slot[j].ts_ms == ts &&
-		    memcmp(rc->slot[j].nonce, nonce, LBNP_NONCE_LEN) == 0)
+static size_t
+replay_bucket(uint64_t ts, const uint8_t *nonce)
+{
+	uint64_t	 n;
+
+	memcpy(&n, nonce, sizeof(n));
+	return (size_t)(((n ^ ts) * 0x9e3779b97f4a7c15ULL) >> 32) %
+	    LBNP_REPLAY_SLOTS;
+}
+
+static int
+replay_seen(const struct lbnp_replay *rc, uint64_t ts, const uint8_t *nonce)
+{
+	uint16_t	 i;
+
+	for (i = rc->bucket[replay_bucket(ts, nonce)]; i != 0;
+	    i = rc->slot[i - 1].next)
+		if (rc->slot[i - 1].ts_ms == ts &&
+		    memcmp(rc->slot[i - 1].nonce, nonce, LBNP_NONCE_LEN) == 0)
 			return 1;
-	}
 	return 0;
 }
 
@@ -345,8 +355,15 @@ replay_seen(const struct lbnp_replay *rc, size_t cap, uint64_t ts,
 static void
 replay_pop(struct lbnp_replay *rc, size_t cap)
 {
-	if (rc->slot[rc->head].ts_ms > rc->floor_ms)
-		rc->floor_ms = rc->slot[rc->head].ts_ms;
+	size_t		 j = rc->head;
+	uint16_t	*link;
+
+	link = &rc->bucket[replay_bucket(rc->slot[j].ts_ms, rc->slot[j].nonce)];
+	while (*link != j + 1)
+		link = &rc->slot[*link - 1].next;
+	*link = rc->slot[j].next;
+	if (rc->slot[j].ts_ms > rc->floor_ms)
+		rc->floor_ms = rc->slot[j].ts_ms;
 	rc->head = (rc->head + 1) % cap;
 	rc->count--;
 }
@@ -355,15 +372,18 @@ static void
 replay_add(struct lbnp_replay *rc, size_t cap, uint64_t ts,
     const uint8_t *nonce, uint64_t now)
 {
-	size_t	 tail;
+	size_t	 tail, b;
 
 	while (rc->count > 0 && rc->slot[rc->head].ts_ms + LBNP_WINDOW_MS < now)
 		replay_pop(rc, cap);
 	if (rc->count == cap)
 		replay_pop(rc, cap);
 	tail = (rc->head + rc->count) % cap;
+	b = replay_bucket(ts, nonce);
 	rc->slot[tail].ts_ms = ts;
 	memcpy(rc->slot[tail].nonce, nonce, LBNP_NONCE_LEN);
+	rc->slot[tail].next = rc->bucket[b];
+	rc->bucket[b] = (uint16_t)(tail + 1);
 	rc->count++;
 }
 
@@ -394,7 +414,7 @@ lbnp_verify(const uint8_t *pkt, size_t len, const uint8_t *key,
 	if (skew > LBNP_WINDOW_MS || ts <= rc->floor_ms)
 		return DROP_STALE;
 	cap = rc->cap ? rc->cap : LBNP_REPLAY_SLOTS;
-	if (replay_seen(rc, cap, ts, trailer + LBNP_TS_LEN))
+	if (replay_seen(rc, ts, trailer + LBNP_TS_LEN))
 		return DROP_REPLAY;
 	replay_add(rc, cap, ts, trailer + LBNP_TS_LEN, now_ms);
 	return 0;

@@ -138,14 +138,18 @@ struct lbnp_sign {
 
 /*
  * The (timestamp, nonce) pairs of the authenticated packets accepted
- * in the last window, oldest first.  Every packet at or below floor is
- * refused: the ones evicted to make room are all at or below it.
+ * in the last window, oldest first in a ring, and chained by hash so
+ * a lookup does not walk the whole window.  Every packet at or below
+ * floor is refused: the ones evicted to make room are all at or below
+ * it.  Slot and bucket links hold index + 1; 0 ends a chain.
  */
 struct lbnp_replay {
 	struct {
 		uint64_t	 ts_ms;
 		uint8_t		 nonce[LBNP_NONCE_LEN];
+		uint16_t	 next;
 	}		 slot[LBNP_REPLAY_SLOTS];
+	uint16_t	 bucket[LBNP_REPLAY_SLOTS];
 	size_t		 head;
 	size_t		 count;
 	size_t		 cap;		/* 0 means LBNP_REPLAY_SLOTS */

@@ -193,9 +193,11 @@ monitor_set_admin(uint32_t state)
 	log_audit("admin state %s -> %s: %s", admin_name(mon.admin),
 	    admin_name(state), "lbnodectl");
 	mon.admin = state;
-	state_save(mon.conf.s.statefile, state);
+	/* The LBs first: the fsync of the state file takes milliseconds. */
 	proc_send(PROC_REPORTER, IMSG_REP_ADMIN, 0, -1,
 	    &(struct admin_msg){ .state = state }, sizeof(struct admin_msg));
+	proc_write_now(PROC_REPORTER);
+	state_save(mon.conf.s.statefile, state);
 	notify_status(mon.admin, mon.weight);
 }
 

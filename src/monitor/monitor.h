@@ -65,6 +65,7 @@ void	 proc_start_all(void);
 int	 proc_send(enum lbn_proc, uint32_t, uint32_t, int, const void *,
 	    size_t);
 int	 proc_running(enum lbn_proc);
+void	 proc_write_now(enum lbn_proc);
 void	 proc_restart(enum lbn_proc);		/* e.g. the user changed */
 void	 proc_no_restart(void);
 void	 proc_stop_all(int);

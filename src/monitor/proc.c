@@ -294,6 +294,19 @@ proc_send(enum lbn_proc id, uint32_t type, uint32_t peerid, int fd,
 	return 0;
 }
 
+/*
+ * Write what is queued now rather than when the event loop gets to it;
+ * never block: what does not fit waits for the loop as usual.
+ */
+void
+proc_write_now(enum lbn_proc id)
+{
+	struct child	*c = &children[id];
+
+	if (c->connected && imsgbuf_write(&c->iev.ibuf) == -1)
+		log_warn("%s: imsg to %s", __func__, c->name);
+}
+
 int
 proc_running(enum lbn_proc id)
 {
