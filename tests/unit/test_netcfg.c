@@ -312,57 +312,61 @@ view_of(const struct dr_entry *e, size_t n, struct view *v)
 	rejects_free(&rej);
 }
 
+/* The ip and ip6 tables as a rebuild writes them, without elements. */
+#define IP_TABLES \
+    "table ip lbnoded\n" \
+    "delete table ip lbnoded\n" \
+    "table ip lbnoded {\n" \
+    "\tset redir4 {\n" \
+    "\t\ttype ipv4_addr . inet_proto . inet_service\n" \
+    "\t}\n" \
+    "\tset redir4_range {\n" \
+    "\t\ttype ipv4_addr . inet_proto . inet_service\n" \
+    "\t\tflags interval\n" \
+    "\t}\n" \
+    "\tmap redirport4 {\n" \
+    "\t\ttype ipv4_addr . inet_proto . inet_service : inet_service\n" \
+    "\t}\n" \
+    "\tmap redirport4_range {\n" \
+    "\t\ttype ipv4_addr . inet_proto . inet_service : inet_service\n" \
+    "\t\tflags interval\n" \
+    "\t}\n" \
+    "\tmap dnat4 {\n" \
+    "\t\ttype ipv4_addr . inet_proto . inet_service : ipv4_addr\n" \
+    "\t}\n" \
+    "\tmap dnat4_range {\n" \
+    "\t\ttype ipv4_addr . inet_proto . inet_service : ipv4_addr\n" \
+    "\t\tflags interval\n" \
+    "\t}\n" \
+    "\tchain prerouting {\n" \
+    "\t\ttype nat hook prerouting priority -100; policy accept;\n" \
+    "\t\tip daddr . meta l4proto . th dport @redir4 redirect\n" \
+    "\t\tip daddr . meta l4proto . th dport @redir4_range redirect\n" \
+    "\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4\n" \
+    "\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4_range\n" \
+    "\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4\n" \
+    "\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4_range\n" \
+    "\t}\n" \
+    "\tchain output {\n" \
+    "\t\ttype nat hook output priority -100; policy accept;\n" \
+    "\t\tip daddr . meta l4proto . th dport @redir4 redirect\n" \
+    "\t\tip daddr . meta l4proto . th dport @redir4_range redirect\n" \
+    "\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4\n" \
+    "\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4_range\n" \
+    "\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4\n" \
+    "\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4_range\n" \
+    "\t}\n" \
+    "}\n" \
+    "table ip6 lbnoded\n" \
+    "delete table ip6 lbnoded\n" \
+    "table ip6 lbnoded {\n" \
+    "\tset lo6 {\n" \
+    "\t\ttype ipv6_addr\n" \
+    "\t}\n" \
+    "}\n"
+
 static const char full_golden[] =
-"table ip lbnoded\n"
-"delete table ip lbnoded\n"
-"table ip lbnoded {\n"
-"\tset redir4 {\n"
-"\t\ttype ipv4_addr . inet_proto . inet_service\n"
-"\t}\n"
-"\tset redir4_range {\n"
-"\t\ttype ipv4_addr . inet_proto . inet_service\n"
-"\t\tflags interval\n"
-"\t}\n"
-"\tmap redirport4 {\n"
-"\t\ttype ipv4_addr . inet_proto . inet_service : inet_service\n"
-"\t}\n"
-"\tmap redirport4_range {\n"
-"\t\ttype ipv4_addr . inet_proto . inet_service : inet_service\n"
-"\t\tflags interval\n"
-"\t}\n"
-"\tmap dnat4 {\n"
-"\t\ttype ipv4_addr . inet_proto . inet_service : ipv4_addr\n"
-"\t}\n"
-"\tmap dnat4_range {\n"
-"\t\ttype ipv4_addr . inet_proto . inet_service : ipv4_addr\n"
-"\t\tflags interval\n"
-"\t}\n"
-"\tchain prerouting {\n"
-"\t\ttype nat hook prerouting priority -100; policy accept;\n"
-"\t\tip daddr . meta l4proto . th dport @redir4 redirect\n"
-"\t\tip daddr . meta l4proto . th dport @redir4_range redirect\n"
-"\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4\n"
-"\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4_range\n"
-"\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4\n"
-"\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4_range\n"
-"\t}\n"
-"\tchain output {\n"
-"\t\ttype nat hook output priority -100; policy accept;\n"
-"\t\tip daddr . meta l4proto . th dport @redir4 redirect\n"
-"\t\tip daddr . meta l4proto . th dport @redir4_range redirect\n"
-"\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4\n"
-"\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4_range\n"
-"\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4\n"
-"\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4_range\n"
-"\t}\n"
-"}\n"
-"table ip6 lbnoded\n"
-"delete table ip6 lbnoded\n"
-"table ip6 lbnoded {\n"
-"\tset lo6 {\n"
-"\t\ttype ipv6_addr\n"
-"\t}\n"
-"}\n"
+IP_TABLES
 "table arp lbnoded\n"
 "delete table arp lbnoded\n"
 "table arp lbnoded {\n"
@@ -392,56 +396,7 @@ static const char full_golden[] =
 "\t198.18.0.13 }\n";
 
 static const char empty_golden[] =
-"table ip lbnoded\n"
-"delete table ip lbnoded\n"
-"table ip lbnoded {\n"
-"\tset redir4 {\n"
-"\t\ttype ipv4_addr . inet_proto . inet_service\n"
-"\t}\n"
-"\tset redir4_range {\n"
-"\t\ttype ipv4_addr . inet_proto . inet_service\n"
-"\t\tflags interval\n"
-"\t}\n"
-"\tmap redirport4 {\n"
-"\t\ttype ipv4_addr . inet_proto . inet_service : inet_service\n"
-"\t}\n"
-"\tmap redirport4_range {\n"
-"\t\ttype ipv4_addr . inet_proto . inet_service : inet_service\n"
-"\t\tflags interval\n"
-"\t}\n"
-"\tmap dnat4 {\n"
-"\t\ttype ipv4_addr . inet_proto . inet_service : ipv4_addr\n"
-"\t}\n"
-"\tmap dnat4_range {\n"
-"\t\ttype ipv4_addr . inet_proto . inet_service : ipv4_addr\n"
-"\t\tflags interval\n"
-"\t}\n"
-"\tchain prerouting {\n"
-"\t\ttype nat hook prerouting priority -100; policy accept;\n"
-"\t\tip daddr . meta l4proto . th dport @redir4 redirect\n"
-"\t\tip daddr . meta l4proto . th dport @redir4_range redirect\n"
-"\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4\n"
-"\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4_range\n"
-"\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4\n"
-"\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4_range\n"
-"\t}\n"
-"\tchain output {\n"
-"\t\ttype nat hook output priority -100; policy accept;\n"
-"\t\tip daddr . meta l4proto . th dport @redir4 redirect\n"
-"\t\tip daddr . meta l4proto . th dport @redir4_range redirect\n"
-"\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4\n"
-"\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4_range\n"
-"\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4\n"
-"\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4_range\n"
-"\t}\n"
-"}\n"
-"table ip6 lbnoded\n"
-"delete table ip6 lbnoded\n"
-"table ip6 lbnoded {\n"
-"\tset lo6 {\n"
-"\t\ttype ipv6_addr\n"
-"\t}\n"
-"}\n"
+IP_TABLES
 "table arp lbnoded\n"
 "delete table arp lbnoded\n"
 "table arp lbnoded {\n"
