@@ -185,6 +185,7 @@ enum imsg_type {
 	IMSG_REP_KEY,		/* struct key_msg */
 	IMSG_REP_ADMIN,		/* struct admin_msg */
 	IMSG_REP_RESTARTS,	/* struct restarts_msg */
+	IMSG_REP_LB_GENERATION,	/* uint64_t, of the LB push in force */
 	IMSG_REP_PUSH_RESULT,	/* struct dr_result, then entry results, then DONE */
 
 	/* reporter -> monitor */

@@ -308,6 +308,14 @@ dr_send_vip_set(uint32_t peerid, uint8_t origin, const struct dr_set *set)
 	}
 }
 
+/* A new reporter learns which LB push is in force, for its REPORTs. */
+void
+dr_send_lb_generation(void)
+{
+	monitor_to_reporter(IMSG_REP_LB_GENERATION, 0, &lb_set.generation,
+	    sizeof(lb_set.generation));
+}
+
 void
 dr_send_vips(uint32_t peerid)
 {

@@ -104,6 +104,7 @@ monitor_child_up(enum lbn_proc id)
 		dr_replay();
 	} else {
 		confsend_reporter(NULL, &mon.conf, mon.admin);
+		dr_send_lb_generation();
 	}
 	if (proc_running(PROC_REPORTER))
 		proc_send(PROC_REPORTER, IMSG_REP_RESTARTS, 0, -1, restarts,

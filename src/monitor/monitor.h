@@ -46,6 +46,7 @@ void	 control_reporter_lost(void);
 
 /* dr.c: the desired DR state and netcfg's view of it */
 void	 dr_send_vips(uint32_t);		/* IMSG_CTL_VIP per entry, then END */
+void	 dr_send_lb_generation(void);
 void	 dr_set_config(const struct dr_entry *, size_t, uint64_t);
 void	 dr_replay(void);			/* to a new netcfg */
 void	 dr_remove_all(void);

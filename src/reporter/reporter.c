@@ -189,6 +189,9 @@ reporter_dispatch(struct imsgev *iev, struct imsg *imsg)
 		reporter_data(imsg, &rm, sizeof(rm));
 		memcpy(rep->restarts, rm.restarts, sizeof(rep->restarts));
 		break;
+	case IMSG_REP_LB_GENERATION:
+		reporter_data(imsg, &rep->generation, sizeof(rep->generation));
+		break;
 	case IMSG_CONF_END:
 		reporter_conf_end(imsg);
 		break;

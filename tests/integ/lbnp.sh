@@ -221,6 +221,12 @@ assert [x["spec"] for x in r["results"]] == ["tcp:198.51.100.7:80"]' \
     "$LAB_DIR/push2.out"
 check "keyed: a refused push leaves generation 5" \
     reports '^generation *5$' -k "$KEY"
+old_rep=$(child_pid "$DAEMON_PID" reporter)
+kill -9 "$old_rep"
+new_reporter() { p=$(child_pid "$DAEMON_PID" reporter) && [ "$p" != "$old_rep" ]; }
+check "keyed: the reporter is restarted" wait_for 2 new_reporter
+check "keyed: a restarted reporter still reports generation 5" \
+    wait_for 3 reports '^generation *5$' -k "$KEY"
 lb "$LBNODECTL" push -k "$KEY" -g 7 198.18.0.1 >"$LAB_DIR/push3.out" 2>&1
 ok $? "keyed: an empty push exits 0"
 check "keyed: an empty push removes the pushed VIPs" vip_gone 192.0.2.10
