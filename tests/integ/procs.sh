@@ -83,6 +83,14 @@ for round in 1 2 3; do
 done
 check "the monitor logged how the child died" \
     grep -q "reporter (pid [0-9]*) killed by signal 9" "$LAB_DIR/daemon.log"
+# A seccomp kill is SIGSYS; the monitor names it as such.
+REP=$(child_pid "$MON" reporter)
+kill -SYS "$REP"
+check "SIGSYS is logged as a seccomp violation" wait_for 2 \
+    grep -q "reporter (pid $REP) killed by SIGSYS: seccomp violation" \
+    "$LAB_DIR/daemon.log"
+sigsys_restarted() { p=$(child_pid "$MON" reporter) && [ "$p" != "$REP" ]; }
+check "a reporter killed by SIGSYS is restarted" wait_for 3 sigsys_restarted
 check "the monitor logged the restart" \
     grep -q "restarting netcfg in [0-9]* ms" "$LAB_DIR/daemon.log"
 NET=$(child_pid "$MON" netcfg)
