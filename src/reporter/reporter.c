@@ -226,36 +226,19 @@ reporter_closed(struct imsgev *iev)
 	reporter_shutdown();
 }
 
-static void
-reporter_sigterm(int sig, short events, void *arg)
-{
-	(void)sig;
-	(void)events;
-	(void)arg;
-	reporter_shutdown();
-}
-
 /*
  * What the event loop needs is set up before seccomp, so the filter
- * need not allow creating epoll instances or the signal socketpair.
- * SIGINT and SIGHUP are the monitor's to act on: a terminal's ^C
- * reaches the whole process group, and the monitor stops us in order
- * by closing the channel.
+ * need not allow creating epoll instances.  SIGINT, SIGTERM and SIGHUP
+ * arrive ignored (see proc_exec): they are the monitor's to act on,
+ * and it stops us in order by closing the channel.
  */
 static void
 reporter_event_setup(void)
 {
-	static struct event	*ev_term;
-
 	if ((rep->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
-	    signal(SIGINT, SIG_IGN) == SIG_ERR ||
-	    signal(SIGHUP, SIG_IGN) == SIG_ERR)
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		fatal("signal");
-	if ((ev_term = evsignal_new(rep->base, SIGTERM, reporter_sigterm,
-	    NULL)) == NULL || evsignal_add(ev_term, NULL) == -1)
-		fatalx("evsignal SIGTERM");
 	if (imsgev_init(&rep->iev_monitor, rep->base, CHILD_IMSG_FD, 1,
 	    "monitor", reporter_dispatch, reporter_closed, NULL) == -1)
 		fatal("imsgev_init");

@@ -100,6 +100,16 @@ check "a restarted netcfg is sandboxed again" \
 check "a restarted reporter is sandboxed again" \
     test "$(status_field "$REP" CapEff)" = 0000000000000000
 
+# Signals to the children are the monitor's business: they ignore them,
+# so a group-wide SIGTERM cannot stop netcfg before it removes the rules.
+kill -TERM "$NET" "$REP"
+kill -INT "$NET" "$REP"
+kill -HUP "$NET" "$REP"
+sleep 0.3
+check "children ignore SIGTERM, SIGINT and SIGHUP" \
+    test "$(child_pid "$MON" reporter)" = "$REP" -a \
+    "$(child_pid "$MON" netcfg)" = "$NET"
+
 # SIGHUP with a broken config: logged with file:line, old config kept
 cp "$CONF" "$LAB_DIR/good.conf"
 printf 'vip 198.18.0.11 {\n\ttcp port 99999\n}\n' >>"$CONF"
