@@ -100,6 +100,17 @@ child_pid() {
 
 status_field() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 
+# check_sandbox NAME PID CAPS: the /proc/PID/status a sandboxed child
+# shows: CAPS (hex) as its effective, permitted and bounding sets,
+# no_new_privs, and a seccomp filter.
+check_sandbox() {
+	for f in CapEff CapPrm CapBnd; do
+		check "$1 $f is $3" test "$(status_field "$2" $f)" = "$3"
+	done
+	check "$1 NoNewPrivs" test "$(status_field "$2" NoNewPrivs)" = 1
+	check "$1 seccomp filter" test "$(status_field "$2" Seccomp)" = 2
+}
+
 lab_cleanup() {
 	for p in $LAB_PIDS; do
 		kill "$p" 2>/dev/null

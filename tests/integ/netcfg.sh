@@ -114,11 +114,7 @@ check "IPv6 VIP on lo without DAD" sh -c \
 check "one audit line per change" test "$(audits)" -eq 1
 
 # the sandbox
-for f in CapEff CapPrm CapBnd; do
-	check "netcfg $f is CAP_NET_ADMIN alone" test "$(status_field "$NETCFG_PID" $f)" = 0000000000001000
-done
-check "netcfg NoNewPrivs" test "$(status_field "$NETCFG_PID" NoNewPrivs)" = 1
-check "netcfg seccomp filter" test "$(status_field "$NETCFG_PID" Seccomp)" = 2
+check_sandbox netcfg "$NETCFG_PID" 0000000000001000
 check "netcfg keeps uid 0" test "$(awk '/^Uid:/ { print $2 }' /proc/$NETCFG_PID/status)" = 0
 
 # an LB push within its accept rules joins the config's entries

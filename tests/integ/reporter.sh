@@ -55,11 +55,7 @@ REP=$(child_pid "$DAEMON_PID" reporter)
 # --- the sandbox
 check "reporter uid is not 0" test "$(awk '/^Uid:/ { print $2 }' /proc/$REP/status)" -ne 0
 check "reporter gid is not 0" test "$(awk '/^Gid:/ { print $2 }' /proc/$REP/status)" -ne 0
-for f in CapEff CapPrm CapBnd; do
-	check "reporter $f is empty" test "$(status_field "$REP" $f)" = 0000000000000000
-done
-check "reporter NoNewPrivs 1" test "$(status_field "$REP" NoNewPrivs)" = 1
-check "reporter Seccomp 2 (filter)" test "$(status_field "$REP" Seccomp)" = 2
+check_sandbox reporter "$REP" 0000000000000000
 
 # --- agent-check: one line, the whole state
 line=$(agent $ALLOWED)

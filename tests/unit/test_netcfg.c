@@ -312,6 +312,15 @@ view_of(const struct dr_entry *e, size_t n, struct view *v)
 	rejects_free(&rej);
 }
 
+/* The rules render_nat_chain writes for each hook. */
+#define NAT_RULES \
+    "\t\tip daddr . meta l4proto . th dport @redir4 redirect\n" \
+    "\t\tip daddr . meta l4proto . th dport @redir4_range redirect\n" \
+    "\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4\n" \
+    "\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4_range\n" \
+    "\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4\n" \
+    "\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4_range\n"
+
 /* The ip and ip6 tables as a rebuild writes them, without elements. */
 #define IP_TABLES \
     "table ip lbnoded\n" \
@@ -340,21 +349,11 @@ view_of(const struct dr_entry *e, size_t n, struct view *v)
     "\t}\n" \
     "\tchain prerouting {\n" \
     "\t\ttype nat hook prerouting priority -100; policy accept;\n" \
-    "\t\tip daddr . meta l4proto . th dport @redir4 redirect\n" \
-    "\t\tip daddr . meta l4proto . th dport @redir4_range redirect\n" \
-    "\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4\n" \
-    "\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4_range\n" \
-    "\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4\n" \
-    "\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4_range\n" \
+    NAT_RULES \
     "\t}\n" \
     "\tchain output {\n" \
     "\t\ttype nat hook output priority -100; policy accept;\n" \
-    "\t\tip daddr . meta l4proto . th dport @redir4 redirect\n" \
-    "\t\tip daddr . meta l4proto . th dport @redir4_range redirect\n" \
-    "\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4\n" \
-    "\t\tmeta l4proto { 6, 17 } redirect to : ip daddr . meta l4proto . th dport map @redirport4_range\n" \
-    "\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4\n" \
-    "\t\tdnat ip to ip daddr . meta l4proto . th dport map @dnat4_range\n" \
+    NAT_RULES \
     "\t}\n" \
     "}\n" \
     "table ip6 lbnoded\n" \
