@@ -403,6 +403,7 @@ monitor_main(int argc, char *argv[])
 
 	log_init(mon.foreground, verbose);
 	log_procname("monitor");
+	notify_init();
 	monitor_start();
 	event_base_dispatch(mon.base);
 	control_cleanup(mon.conf.s.ctlsock);

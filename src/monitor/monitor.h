@@ -93,6 +93,7 @@ uint32_t state_load(const char *);
 void	 state_save(const char *, uint32_t);
 
 /* notify.c: systemd's notify protocol */
+void	 notify_init(void);
 void	 notify_ready(uint32_t, uint32_t);
 void	 notify_status(uint32_t, uint32_t);
 void	 notify_reloading(void);

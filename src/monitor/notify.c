@@ -1,8 +1,12 @@
 /*
- * systemd's notify protocol (Type=notify).  Without libsystemd, or
- * when not started by systemd (no NOTIFY_SOCKET), these do nothing.
+ * systemd's notify protocol (Type=notify), through libsystemd's
+ * sd_notify().  Only the monitor loads libsystemd, and only when systemd
+ * started it (NOTIFY_SOCKET is set): libsystemd brings libgcrypt, liblz4,
+ * libzstd and liblzma, which nothing else here needs.  Built without
+ * libsystemd, or not started by systemd, these do nothing.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "config.h"
 
@@ -10,9 +14,31 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "dynlib.h"
 #include "log.h"
 #include "monitor.h"
 #include "names.h"
+
+#ifdef HAVE_SYSTEMD
+static __typeof__(sd_notify)	*notify_fn;
+
+static const struct dynsym systemd_syms[] = {
+	{ "sd_notify",	(void **)&notify_fn },
+};
+#endif
+
+void
+notify_init(void)
+{
+#ifdef HAVE_SYSTEMD
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return;
+	if (dynlib_load(SYSTEMD_SONAME, systemd_syms, 1) == -1) {
+		notify_fn = NULL;
+		log_warnx("systemd will not hear when lbnoded is ready");
+	}
+#endif
+}
 
 static void
 notify(const char *msg)
@@ -20,7 +46,7 @@ notify(const char *msg)
 #ifdef HAVE_SYSTEMD
 	int	 rc;
 
-	if ((rc = sd_notify(0, msg)) < 0)
+	if (notify_fn != NULL && (rc = notify_fn(0, msg)) < 0)
 		log_debug("sd_notify: error %d", rc);
 #else
 	(void)msg;

@@ -30,7 +30,6 @@ static int			 have_settings;
 static struct entryset		 in_force[2];	/* by enum entry_origin */
 static struct view		 applied;	/* what our tables hold */
 static int			 reconciled;	/* applied is what the kernel has */
-static struct textbuf		 nfttext, undotext;
 
 static long long
 usec_now(void)
@@ -206,6 +205,7 @@ apply_request(const struct dr_begin *b, const struct dr_entry *req, size_t n,
 	struct entryset	 cand = { NULL, 0, 0 }, all = { NULL, 0, 0 };
 	struct view	 want = { { NULL, 0, 0 }, { NULL, 0, 0 } }, have;
 	struct viewdiff	 d, lod;
+	struct textbuf	 nfttext = { NULL, 0, 0 }, undotext = { NULL, 0, 0 };
 	char		 who[96], reason[sizeof(res->reason)];
 	int		 origin = b->origin == ORIGIN_LB ? ORIGIN_LB : ORIGIN_CONFIG;
 	int		 full = !reconciled;
@@ -282,6 +282,8 @@ apply_request(const struct dr_begin *b, const struct dr_entry *req, size_t n,
 	viewdiff_free(&lod);
 	viewdiff_free(&d);
  out:
+	textbuf_free(&nfttext);
+	textbuf_free(&undotext);
 	view_free(&want);
 	entryset_free(&all);
 	entryset_free(&cand);
@@ -295,6 +297,7 @@ apply_remove_all(struct dr_result *res)
 {
 	struct addrset	 own = { NULL, 0, 0 }, ours = { NULL, 0, 0 };
 	struct addrset	 none = { NULL, 0, 0 };
+	struct textbuf	 nfttext = { NULL, 0, 0 };
 	char		 reason[sizeof(res->reason)];
 	size_t		 entries = in_force[0].n + in_force[1].n;
 
@@ -322,6 +325,7 @@ apply_remove_all(struct dr_result *res)
 		log_audit("remove-all: failed: %s; nothing changed", reason);
 	snprintf(res->reason, sizeof(res->reason), "%s", reason);
 	res->nentries = in_force[0].n + in_force[1].n;
+	textbuf_free(&nfttext);
 	addrset_free(&own);
 	addrset_free(&ours);
 }

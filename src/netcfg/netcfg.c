@@ -7,10 +7,13 @@
  * is answered with IMSG_DR_RESULT, one IMSG_DR_ENTRY_RESULT per
  * refused entry, and IMSG_DR_DONE.  The monitor frames requests; a
  * framing error is a bug there and ends this process.
+ *
+ * netcfg answers one request at a time and waits for nothing else, so
+ * it blocks on its channel rather than running an event loop.
  */
 #include <linux/capability.h>
 
-#include <event2/event.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,22 +36,22 @@ static struct {
 } req;
 
 static void
-compose(struct imsgev *iev, uint32_t type, const void *data, size_t len)
+compose(struct imsgbuf *ib, uint32_t type, const void *data, size_t len)
 {
-	if (imsgev_compose(iev, type, 0, 0, -1, data, len) == -1)
-		fatal("imsgev_compose");
+	if (imsg_compose(ib, type, 0, 0, -1, data, len) == -1)
+		fatal("imsg_compose");
 }
 
 static void
-reply(struct imsgev *iev, const struct dr_result *res,
+reply(struct imsgbuf *ib, const struct dr_result *res,
     const struct rejects *rej)
 {
 	size_t	 i;
 
-	compose(iev, IMSG_DR_RESULT, res, sizeof(*res));
+	compose(ib, IMSG_DR_RESULT, res, sizeof(*res));
 	for (i = 0; rej != NULL && i < rej->n; i++)
-		compose(iev, IMSG_DR_ENTRY_RESULT, &rej->r[i], sizeof(rej->r[i]));
-	compose(iev, IMSG_DR_DONE, NULL, 0);
+		compose(ib, IMSG_DR_ENTRY_RESULT, &rej->r[i], sizeof(rej->r[i]));
+	compose(ib, IMSG_DR_DONE, NULL, 0);
 }
 
 static void
@@ -97,7 +100,7 @@ dr_entry(struct imsg *imsg)
 }
 
 static void
-dr_commit(struct imsgev *iev, struct imsg *imsg)
+dr_commit(struct imsgbuf *ib, struct imsg *imsg)
 {
 	struct dr_result	 res;
 	struct rejects		 rej = { NULL, 0, 0 };
@@ -109,7 +112,7 @@ dr_commit(struct imsgev *iev, struct imsg *imsg)
 		fatalx("DR_COMMIT after %zu of %u entries", req.n,
 		    req.begin.count);
 	apply_request(&req.begin, req.e, req.e != NULL ? req.n : 0, &res, &rej);
-	reply(iev, &res, &rej);
+	reply(ib, &res, &rej);
 	rejects_free(&rej);
 	free(req.e);
 	req.e = NULL;
@@ -117,7 +120,7 @@ dr_commit(struct imsgev *iev, struct imsg *imsg)
 }
 
 static void
-dispatch(struct imsgev *iev, struct imsg *imsg)
+dispatch(struct imsgbuf *ib, struct imsg *imsg)
 {
 	struct lbn_settings	 s;
 	struct dr_result	 res;
@@ -143,27 +146,60 @@ dispatch(struct imsgev *iev, struct imsg *imsg)
 		dr_entry(imsg);
 		break;
 	case IMSG_DR_COMMIT:
-		dr_commit(iev, imsg);
+		dr_commit(ib, imsg);
 		break;
 	case IMSG_DR_REMOVE_ALL:
 		get_none(imsg);
 		if (req.active)
 			fatalx("DR_REMOVE_ALL inside a request");
 		apply_remove_all(&res);
-		reply(iev, &res, NULL);
+		reply(ib, &res, NULL);
 		break;
 	default:
 		fatalx("unexpected imsg type %u", imsg_get_type(imsg));
 	}
 }
 
-/* Our rules stay: only an explicit DR_REMOVE_ALL takes them out. */
-static void
-closed(struct imsgev *iev)
+/*
+ * Read, answer every whole request read, send the answers.  Our rules
+ * stay when the monitor closes the channel: only an explicit
+ * DR_REMOVE_ALL takes them out.
+ */
+static void __attribute__((noreturn))
+serve(struct imsgbuf *ib)
 {
-	(void)iev;
-	log_debug("monitor closed the channel");
-	exit(0);
+	struct imsg	 imsg;
+	int		 n;
+
+	for (;;) {
+		if ((n = imsgbuf_read(ib)) == -1)
+			fatal("imsgbuf_read");
+		if (n == 0) {
+			log_debug("monitor closed the channel");
+			exit(0);
+		}
+		while ((n = imsg_get(ib, &imsg)) > 0) {
+			dispatch(ib, &imsg);
+			imsg_free(&imsg);
+		}
+		if (n == -1)
+			fatal("imsg_get");
+		if (imsgbuf_flush(ib) == -1)
+			fatal("imsgbuf_flush");
+	}
+}
+
+/* Blocking, whatever the monitor's end was set to. */
+static void
+channel_init(struct imsgbuf *ib)
+{
+	int	 flags;
+
+	if ((flags = fcntl(CHILD_IMSG_FD, F_GETFL)) == -1 ||
+	    fcntl(CHILD_IMSG_FD, F_SETFL, flags & ~O_NONBLOCK) == -1)
+		fatal("fcntl");
+	if (imsgbuf_init(ib, CHILD_IMSG_FD) == -1)
+		fatal("imsgbuf_init");
 }
 
 static void
@@ -176,8 +212,7 @@ usage(void)
 int
 netcfg_main(int argc, char **argv)
 {
-	static struct imsgev	 iev;
-	struct event_base	*base;
+	static struct imsgbuf	 ib;
 	int			 ch, foreground = 0, verbose = 0;
 
 	while ((ch = getopt(argc, argv, "P:dv")) != -1) {
@@ -208,15 +243,9 @@ netcfg_main(int argc, char **argv)
 		fatal("signal");
 	nft_init();
 	rtnl_init();
-	if ((base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
-	if (imsgev_init(&iev, base, CHILD_IMSG_FD, 0, "monitor", dispatch,
-	    closed, NULL) == -1)
-		fatal("imsgev_init");
+	channel_init(&ib);
 	netcfg_seccomp();
 
 	log_debug("started");
-	if (event_base_dispatch(base) == -1)
-		fatalx("event_base_dispatch failed");
-	return 0;
+	serve(&ib);
 }

@@ -2,50 +2,95 @@
  * libnftables: every change is one nft_run_cmd_from_buffer() call,
  * which the library sends as one netlink batch, so the kernel applies
  * all of it or none of it.
+ *
+ * Only netcfg loads libnftables (and its libraries: libnftnl, libgmp,
+ * libjansson, libxtables), when it starts and before seccomp.
  */
 #include <nftables/libnftables.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
+#include "dynlib.h"
 #include "log.h"
 #include "netcfg.h"
 
-static struct nft_ctx	*nft;
+static struct {
+	__typeof__(nft_ctx_new)			*ctx_new;
+	__typeof__(nft_ctx_free)		*ctx_free;
+	__typeof__(nft_ctx_buffer_output)	*buffer_output;
+	__typeof__(nft_ctx_buffer_error)	*buffer_error;
+	__typeof__(nft_ctx_get_error_buffer)	*get_error_buffer;
+	__typeof__(nft_run_cmd_from_buffer)	*run_cmd_from_buffer;
+} nft;
+
+static const struct dynsym nft_syms[] = {
+	{ "nft_ctx_new",		(void **)&nft.ctx_new },
+	{ "nft_ctx_free",		(void **)&nft.ctx_free },
+	{ "nft_ctx_buffer_output",	(void **)&nft.buffer_output },
+	{ "nft_ctx_buffer_error",	(void **)&nft.buffer_error },
+	{ "nft_ctx_get_error_buffer",	(void **)&nft.get_error_buffer },
+	{ "nft_run_cmd_from_buffer",	(void **)&nft.run_cmd_from_buffer },
+};
 
 /*
- * Made before seccomp: the context reads its symbol tables from /etc
- * when it is created.  Output and errors go to memory buffers, never to
- * our stdout.
+ * libnftables allocates blocks of 128 KiB and more (the hash tables
+ * of its cache) for each transaction.  With a fixed threshold malloc
+ * maps them apart and unmaps them when they are freed, where its
+ * default would raise the threshold and keep them in the heap.
  */
 void
 nft_init(void)
 {
-	if ((nft = nft_ctx_new(NFT_CTX_DEFAULT)) == NULL)
+	if (dynlib_load(NFTABLES_SONAME, nft_syms, nitems(nft_syms)) == -1)
+		fatalx("libnftables is needed to apply rules");
+	if (mallopt(M_MMAP_THRESHOLD, 128 * 1024) != 1)
+		fatalx("mallopt M_MMAP_THRESHOLD failed");
+}
+
+/*
+ * A context of its own for each transaction.  A context caches the
+ * tables it has seen, at 512 KiB a table, and every commit of ours
+ * changes the ruleset's generation, which makes the next transaction
+ * fetch the cache again anyway; a new context costs about 10 us, and
+ * freeing it gives the memory back.  Output and errors go to memory
+ * buffers, never to our stdout.
+ */
+static struct nft_ctx *
+nft_ctx_open(void)
+{
+	struct nft_ctx	*ctx;
+
+	if ((ctx = nft.ctx_new(NFT_CTX_DEFAULT)) == NULL)
 		fatalx("nft_ctx_new failed");
-	if (nft_ctx_buffer_output(nft) != 0 || nft_ctx_buffer_error(nft) != 0)
+	if (nft.buffer_output(ctx) != 0 || nft.buffer_error(ctx) != 0)
 		fatalx("nft_ctx_buffer_output failed");
+	return ctx;
 }
 
 /* Apply text as one transaction; on failure err gets nft's first error line. */
 int
 nft_apply(const char *text, char *err, size_t errlen)
 {
+	struct nft_ctx	*ctx;
 	const char	*msg;
 	size_t		 len;
-
-	int		 rc;
+	int		 rc = 0;
 
 	if (text[0] == '\0')
 		return 0;
-	rc = nft_run_cmd_from_buffer(nft, text);
-	(void)nft_ctx_get_output_buffer(nft);	/* reading it empties it */
-	if (rc == 0)
-		return 0;
-	msg = nft_ctx_get_error_buffer(nft);
-	if (msg == NULL || *msg == '\0')
-		msg = "nft failed without a message";
-	len = strcspn(msg, "\n");
-	snprintf(err, errlen, "nft: %.*s", (int)len, msg);
-	log_warnx("nft transaction failed: %s", msg);
-	return -1;
+	ctx = nft_ctx_open();
+	if (nft.run_cmd_from_buffer(ctx, text) != 0) {
+		msg = nft.get_error_buffer(ctx);
+		if (msg == NULL || *msg == '\0')
+			msg = "nft failed without a message";
+		len = strcspn(msg, "\n");
+		snprintf(err, errlen, "nft: %.*s", (int)len, msg);
+		log_warnx("nft transaction failed: %s", msg);
+		rc = -1;
+	}
+	nft.ctx_free(ctx);
+	(void)malloc_trim(0);
+	return rc;
 }

@@ -25,12 +25,28 @@
 #include "log.h"
 #include "netcfg.h"
 
+static void
+textbuf_reserve(struct textbuf *tb, size_t need)
+{
+	size_t	 ncap;
+
+	if (need <= tb->cap)
+		return;
+	ncap = tb->cap ? tb->cap : 4096;
+	while (ncap < need)
+		ncap *= 2;
+	if ((tb->s = realloc(tb->s, ncap)) == NULL)
+		fatal("realloc");
+	tb->cap = ncap;
+}
+
+/* Empty, and never NULL: an empty text is a change of nothing. */
 void
 textbuf_reset(struct textbuf *tb)
 {
+	textbuf_reserve(tb, 1);
 	tb->len = 0;
-	if (tb->s != NULL)
-		tb->s[0] = '\0';
+	tb->s[0] = '\0';
 }
 
 void
@@ -44,7 +60,6 @@ void
 textbuf_printf(struct textbuf *tb, const char *fmt, ...)
 {
 	va_list	 ap;
-	size_t	 need;
 	int	 n;
 
 	va_start(ap, fmt);
@@ -52,16 +67,7 @@ textbuf_printf(struct textbuf *tb, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		fatalx("textbuf_printf: bad format");
-	need = tb->len + (size_t)n + 1;
-	if (need > tb->cap) {
-		size_t	 ncap = tb->cap ? tb->cap : 4096;
-
-		while (ncap < need)
-			ncap *= 2;
-		if ((tb->s = realloc(tb->s, ncap)) == NULL)
-			fatal("realloc");
-		tb->cap = ncap;
-	}
+	textbuf_reserve(tb, tb->len + (size_t)n + 1);
 	va_start(ap, fmt);
 	vsnprintf(tb->s + tb->len, tb->cap - tb->len, fmt, ap);
 	va_end(ap);

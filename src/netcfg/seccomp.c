@@ -16,12 +16,7 @@
 				 O_APPEND | O_TMPFILE)
 
 static const struct sandbox_rule netcfg_rules[] = {
-	/* the event loop and the imsg channel */
-#ifdef SYS_epoll_wait		/* not on every architecture */
-	SANDBOX_ALLOW(SYS_epoll_wait),
-#endif
-	SANDBOX_ALLOW(SYS_epoll_pwait),
-	SANDBOX_ALLOW(SYS_epoll_ctl),
+	/* the imsg channel, read and written blocking */
 	SANDBOX_ALLOW(SYS_read),
 	SANDBOX_ALLOW(SYS_readv),
 	SANDBOX_ALLOW(SYS_write),
@@ -34,6 +29,9 @@ static const struct sandbox_rule netcfg_rules[] = {
 	SANDBOX_ALLOW(SYS_clock_gettime),
 	SANDBOX_ALLOW(SYS_gettimeofday),
 	SANDBOX_ALLOW(SYS_getpid),
+	/* nft_ctx_new(), once a transaction: libxtables compares the uids */
+	SANDBOX_ALLOW(SYS_getuid),
+	SANDBOX_ALLOW(SYS_geteuid),
 	SANDBOX_ALLOW(SYS_exit),
 	SANDBOX_ALLOW(SYS_exit_group),
 	SANDBOX_ALLOW(SYS_rt_sigreturn),
@@ -49,6 +47,7 @@ static const struct sandbox_rule netcfg_rules[] = {
 	SANDBOX_ALLOW(SYS_connect),
 	SANDBOX_ALLOW(SYS_setsockopt),
 	SANDBOX_ALLOW(SYS_getsockopt),
+	SANDBOX_ARG_EQ(SYS_fcntl, 1, F_SETFL),	/* O_NONBLOCK on nft's socket */
 	SANDBOX_ALLOW(SYS_pselect6),	/* libnftables awaits netlink answers */
 	/* libnftables may look at /etc (protocols, services) read-only */
 	SANDBOX_ARG_MASK(SYS_openat, 2, OPEN_WRITE_FLAGS, 0),

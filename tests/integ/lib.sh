@@ -111,6 +111,11 @@ check_sandbox() {
 	check "$1 seccomp filter" test "$(status_field "$2" Seccomp)" = 2
 }
 
+# maps PID LIBRARY: the process has LIBRARY mapped; unmapped PID LIBRARY:
+# it has not (and the process exists).
+maps() { grep -q "/$2" "/proc/$1/maps"; }
+unmapped() { test -r "/proc/$1/maps" && ! maps "$1" "$2"; }
+
 lab_cleanup() {
 	for p in $LAB_PIDS; do
 		kill "$p" 2>/dev/null

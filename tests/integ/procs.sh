@@ -56,6 +56,22 @@ check "reporter is in its chroot" test "$(readlink "/proc/$REP/root")" = /var/em
 check "netcfg uid is 0" test "$(awk '/^Uid:/ { print $2 }' "/proc/$NET/status")" -eq 0
 check_sandbox netcfg "$NET" 0000000000001000
 
+# Each process maps only the libraries it calls: libnftables (and
+# libnftnl under it) is netcfg's alone; libsystemd is loaded only when
+# systemd starts the daemon (systemd.sh), which it does not here.
+check "netcfg maps libnftables" maps "$NET" libnftables.so
+check "netcfg maps libnftnl, through libnftables" maps "$NET" libnftnl.so
+for p in "reporter $REP" "monitor $MON"; do
+	set -- $p
+	check "$1 does not map libnftables" unmapped "$2" libnftables.so
+	check "$1 does not map libnftnl" unmapped "$2" libnftnl.so
+done
+for p in "reporter $REP" "monitor $MON" "netcfg $NET"; do
+	set -- $p
+	check "$1 does not map libsystemd without NOTIFY_SOCKET" \
+	    unmapped "$2" libsystemd.so
+done
+
 # monitor: no network sockets at all once the children have theirs
 check "reporter holds the listening sockets" test -n "$(inet_sockets "$REP")"
 check "monitor holds no AF_INET/AF_INET6 socket" test -z "$(inet_sockets "$MON")"

@@ -191,6 +191,11 @@ check "READY=1 only once the config's rules are in force" \
 check "READY=1 carries STATUS=ready, weight N" \
     grep -Eq '^MSG pid=[0-9]+ READY=1\|STATUS=ready, weight [0-9]+$' "$NLOG"
 check "READY=1 is sent once" test "$(count 'READY=1')" -eq 1
+check "the monitor loaded libsystemd for sd_notify" maps "$MON" libsystemd.so
+for p in netcfg reporter; do
+	check "$p does not map libsystemd" \
+	    unmapped "$(child_pid "$MON" $p)" libsystemd.so
+done
 
 # An admin state change shows in STATUS=.
 check "lbnodectl drain" "$LBNODECTL" -s "$LAB_DIR/ctl.sock" drain
