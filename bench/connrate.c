@@ -2,15 +2,20 @@
  * connrate: new TCP connections per second, for bench/nft_apply.sh.
  *
  *	connrate serve ADDR PORT SECONDS	accept and close, for SECONDS
- *	connrate connect ADDR PORT SECONDS MAX	connect and reset, one at a
- *						time, for SECONDS or MAX
- *						connections; prints conn/s
+ *	connrate whole|reset ADDR PORT SECONDS MAX
+ *		one connection at a time, for SECONDS or MAX connections;
+ *		prints connections per second
  *
- * The client closes with a reset (SO_LINGER 0) so no TIME_WAIT piles
- * up and every connection is a new one for the NAT rules under test.
+ * A whole connection is the life a service sees: the handshake, the
+ * server's close, then the client's once it has read the end (seven
+ * packets).  The server closes first, so TIME_WAIT stays on its side
+ * and the client's ports come free at once.  A reset connection ends
+ * with the client's RST right after the handshake (four packets): the
+ * worst case for NAT, whose cost is per connection.
  * Both ends stop by themselves.
  */
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <arpa/inet.h>
 #include <err.h>
@@ -67,8 +72,23 @@ serve(struct sockaddr_in sin, double seconds)
 	}
 }
 
+/* Wait, at most a second, for the server's close. */
+static int
+await_close(int s)
+{
+	struct timeval	 tv = { 1, 0 };
+	char		 buf[64];
+	ssize_t		 n;
+
+	if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1)
+		err(1, "SO_RCVTIMEO");
+	while ((n = read(s, buf, sizeof(buf))) > 0)
+		;
+	return n == 0 ? 0 : -1;
+}
+
 static void
-client(struct sockaddr_in sin, double seconds, long max)
+client(struct sockaddr_in sin, double seconds, long max, int whole)
 {
 	struct linger	 lg = { 1, 0 };
 	double		 start = now(), end = start + seconds;
@@ -78,8 +98,11 @@ client(struct sockaddr_in sin, double seconds, long max)
 	while (n < max && now() < end) {
 		if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
 			err(1, "socket");
-		setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		if (connect(s, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+		if (!whole &&
+		    setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == -1)
+			err(1, "SO_LINGER");
+		if (connect(s, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+		    (!whole || await_close(s) == 0))
 			n++;
 		else if (++failed > 100)
 			errx(1, "connections fail");
@@ -93,11 +116,13 @@ main(int argc, char *argv[])
 {
 	if (argc == 5 && strcmp(argv[1], "serve") == 0)
 		serve(sin_of(argv[2], argv[3]), atof(argv[4]));
-	else if (argc == 6 && strcmp(argv[1], "connect") == 0)
-		client(sin_of(argv[2], argv[3]), atof(argv[4]), atol(argv[5]));
+	else if (argc == 6 && (strcmp(argv[1], "whole") == 0 ||
+	    strcmp(argv[1], "reset") == 0))
+		client(sin_of(argv[2], argv[3]), atof(argv[4]), atol(argv[5]),
+		    strcmp(argv[1], "whole") == 0);
 	else {
 		fprintf(stderr, "usage: connrate serve ADDR PORT SECONDS\n"
-		    "       connrate connect ADDR PORT SECONDS MAX\n");
+		    "       connrate whole|reset ADDR PORT SECONDS MAX\n");
 		return 1;
 	}
 	return 0;

@@ -13,7 +13,9 @@
  */
 #include <linux/capability.h>
 
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,8 @@
 #include "log.h"
 #include "netcfg.h"
 #include "sandbox.h"
+
+#define NFT_IDLE_MS	100	/* see nft_idle() */
 
 int	 netcfg_main(int, char **);
 
@@ -160,9 +164,23 @@ dispatch(struct imsgbuf *ib, struct imsg *imsg)
 	}
 }
 
+/* Whether the channel has something to read within ms milliseconds. */
+static int
+readable(int fd, int ms)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
+	int		 n;
+
+	while ((n = poll(&pfd, 1, ms)) == -1)
+		if (errno != EINTR)
+			fatal("poll");
+	return n > 0;
+}
+
 /*
- * Read, answer every whole request read, send the answers.  Our rules
- * stay when the monitor closes the channel: only an explicit
+ * Read, answer every whole request read, send the answers; after
+ * NFT_IDLE_MS without a request, let libnftables' context go.  Our
+ * rules stay when the monitor closes the channel: only an explicit
  * DR_REMOVE_ALL takes them out.
  */
 static void __attribute__((noreturn))
@@ -172,6 +190,10 @@ serve(struct imsgbuf *ib)
 	int		 n;
 
 	for (;;) {
+		if (nft_holding() && !readable(ib->fd, NFT_IDLE_MS)) {
+			nft_idle();
+			continue;
+		}
 		if ((n = imsgbuf_read(ib)) == -1)
 			fatal("imsgbuf_read");
 		if (n == 0) {

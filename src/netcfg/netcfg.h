@@ -121,6 +121,8 @@ void	 render_remove(struct textbuf *);
 /* nft.c */
 void	 nft_init(void);
 int	 nft_apply(const char *, char *, size_t);
+int	 nft_holding(void);
+void	 nft_idle(void);
 
 /* rtnl.c */
 void	 rtnl_init(void);

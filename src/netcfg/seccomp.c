@@ -16,7 +16,11 @@
 				 O_APPEND | O_TMPFILE)
 
 static const struct sandbox_rule netcfg_rules[] = {
-	/* the imsg channel, read and written blocking */
+	/* the imsg channel, read and written blocking; poll for idleness */
+#ifdef SYS_poll			/* not on every architecture */
+	SANDBOX_ALLOW(SYS_poll),
+#endif
+	SANDBOX_ALLOW(SYS_ppoll),
 	SANDBOX_ALLOW(SYS_read),
 	SANDBOX_ALLOW(SYS_readv),
 	SANDBOX_ALLOW(SYS_write),
@@ -29,7 +33,7 @@ static const struct sandbox_rule netcfg_rules[] = {
 	SANDBOX_ALLOW(SYS_clock_gettime),
 	SANDBOX_ALLOW(SYS_gettimeofday),
 	SANDBOX_ALLOW(SYS_getpid),
-	/* nft_ctx_new(), once a transaction: libxtables compares the uids */
+	/* nft_ctx_new() after an idle time: libxtables compares the uids */
 	SANDBOX_ALLOW(SYS_getuid),
 	SANDBOX_ALLOW(SYS_geteuid),
 	SANDBOX_ALLOW(SYS_exit),

@@ -111,6 +111,14 @@ check_sandbox() {
 	check "$1 seccomp filter" test "$(status_field "$2" Seccomp)" = 2
 }
 
+# socket_inodes PID: the inode of every socket PID holds, one a line.
+socket_inodes() {
+	for fd in /proc/"$1"/fd/*; do
+		l=$(readlink "$fd" 2>/dev/null) || continue
+		case $l in socket:\[*\]) l=${l#socket:[}; echo "${l%]}" ;; esac
+	done
+}
+
 # maps PID LIBRARY: the process has LIBRARY mapped; unmapped PID LIBRARY:
 # it has not (and the process exists).
 maps() { grep -q "/$2" "/proc/$1/maps"; }

@@ -117,6 +117,18 @@ check "one audit line per change" test "$(audits)" -eq 1
 check_sandbox netcfg "$NETCFG_PID" 0000000000001000
 check "netcfg keeps uid 0" test "$(awk '/^Uid:/ { print $2 }' /proc/$NETCFG_PID/status)" = 0
 
+# libnftables' context, its netlink socket and its cache, lasts through
+# a burst of requests and goes after 0.1 s without one.
+netlink_sockets() {	# netlink_sockets PID PROTOCOL: how many PID holds
+	socket_inodes "$1" | awk -v p="$2" 'NR == FNR {
+		if (FNR > 1 && $2 == p) mine[$10] = 1; next }
+	    $1 in mine { n++ } END { print n + 0 }' "/proc/$1/net/netlink" -
+}
+no_nfnetlink() { test "$(netlink_sockets "$NETCFG_PID" 12)" -eq 0; }
+check "idle netcfg has let libnftables' socket go" wait_for 2 no_nfnetlink
+check "and keeps its rtnetlink socket" \
+    test "$(netlink_sockets "$NETCFG_PID" 0)" -eq 1
+
 # an LB push within its accept rules joins the config's entries
 req "begin lb 5 192.0.2.1" "redirect 198.18.1.1 tcp 80" \
     "redirect 198.18.1.2 tcp 443" "loopback 2001:db8:ffff::20" "commit"

@@ -24,10 +24,7 @@ up() {		# the monitor and both children exist
 
 # Every socket fd of PID that is an AF_INET or AF_INET6 socket in its netns.
 inet_sockets() {
-	for fd in /proc/"$1"/fd/*; do
-		l=$(readlink "$fd" 2>/dev/null) || continue
-		case $l in socket:\[*\]) ;; *) continue ;; esac
-		ino=${l#socket:[}; ino=${ino%]}
+	for ino in $(socket_inodes "$1"); do
 		for t in tcp tcp6 udp udp6; do
 			awk -v i="$ino" 'NR > 1 && $10 == i { found = 1 }
 			    END { exit !found }' "/proc/$1/net/$t" &&
