@@ -27,8 +27,6 @@
 #include "netcfg.h"
 #include "sandbox.h"
 
-#define NFT_IDLE_MS	100	/* see nft_idle() */
-
 int	 netcfg_main(int, char **);
 
 /* The request being received, between BEGIN and COMMIT. */

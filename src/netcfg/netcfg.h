@@ -118,7 +118,8 @@ void	 render_full(struct textbuf *, const struct lbn_settings *,
 void	 render_diff(struct textbuf *, const struct viewdiff *);
 void	 render_remove(struct textbuf *);
 
-/* nft.c */
+/* nft.c; after NFT_IDLE_MS without a request netcfg calls nft_idle() */
+#define NFT_IDLE_MS	100
 void	 nft_init(void);
 int	 nft_apply(const char *, char *, size_t);
 int	 nft_holding(void);

@@ -76,12 +76,14 @@ nft_open(void)
 		fatalx("nft_ctx_buffer_output failed");
 }
 
+/* Whether a context is open, for nft_idle() to free. */
 int
 nft_holding(void)
 {
 	return ctx != NULL;
 }
 
+/* Free the context, its cache and its socket, between bursts. */
 void
 nft_idle(void)
 {
