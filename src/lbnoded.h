@@ -20,6 +20,10 @@
 #define LOCALSTATEDIR		"/var"
 #endif
 
+#ifndef nitems
+#define nitems(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
+
 #define LBNODED_CONF		SYSCONFDIR "/lbnoded/lbnoded.conf"
 #define LBNODED_USER		"_lbnoded"
 #define LBNODED_GROUP		"lbnoded"	/* may use the control socket */

@@ -52,7 +52,7 @@ admin_from_name(const char *s, uint32_t *state)
 {
 	uint32_t	 i;
 
-	for (i = 0; i < sizeof(admin_names) / sizeof(admin_names[0]); i++)
+	for (i = 0; i < nitems(admin_names); i++)
 		if (strcmp(s, admin_names[i]) == 0) {
 			*state = i;
 			return 0;

@@ -5,8 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lbnoded.h"
+
 const char	*name_of(const char *const *, size_t, unsigned int);
-#define NAME_OF(names, v)	name_of((names), sizeof(names) / sizeof((names)[0]), (v))
+#define NAME_OF(names, v)	name_of((names), nitems(names), (v))
 
 const char	*admin_name(unsigned int);
 int		 admin_from_name(const char *, uint32_t *);

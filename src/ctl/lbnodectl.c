@@ -86,7 +86,7 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return 1;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < nitems(commands); i++)
 		if (strcmp(argv[0], commands[i].name) == 0)
 			return commands[i].run(argc, argv);
 	fprintf(stderr, "lbnodectl: unknown command: %s\n", argv[0]);

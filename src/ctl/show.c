@@ -21,9 +21,6 @@
 #include "lbnodectl.h"
 #include "names.h"
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
-
 /* Output in memory until the answer is known to be complete. */
 struct out {
 	FILE		*f;
@@ -104,7 +101,7 @@ lb_add(struct imsg *imsg, void *arg)
 {
 	struct lb_list	*l = arg;
 
-	if (imsg_get_type(imsg) != IMSG_REP_LB || l->n == NELEM(l->lb) ||
+	if (imsg_get_type(imsg) != IMSG_REP_LB || l->n == nitems(l->lb) ||
 	    imsg_get_data(imsg, &l->lb[l->n], sizeof(l->lb[0])) == -1)
 		return -1;
 	l->n++;

@@ -232,7 +232,7 @@ send_procfds(const struct lbn_conf *conf)
 	size_t			 i;
 	int			 fd;
 
-	for (i = 0; i < sizeof(procfiles) / sizeof(procfiles[0]); i++) {
+	for (i = 0; i < nitems(procfiles); i++) {
 		if ((fd = open(procfiles[i].path, O_RDONLY | O_CLOEXEC)) == -1) {
 			log_warn("%s", procfiles[i].path);
 			continue;

@@ -335,7 +335,7 @@ monitor_signals(void)
 	size_t			 i;
 
 	signal(SIGPIPE, SIG_IGN);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+	for (i = 0; i < nitems(sigs); i++) {
 		if ((ev = evsignal_new(mon.base, sigs[i], monitor_signal,
 		    NULL)) == NULL || evsignal_add(ev, NULL) == -1)
 			fatalx("cannot handle signal %d", sigs[i]);

@@ -33,7 +33,7 @@ notify_init(void)
 #ifdef HAVE_SYSTEMD
 	if (getenv("NOTIFY_SOCKET") == NULL)
 		return;
-	if (dynlib_load(SYSTEMD_SONAME, systemd_syms, 1) == -1) {
+	if (dynlib_load(SYSTEMD_SONAME, systemd_syms, nitems(systemd_syms)) == -1) {
 		notify_fn = NULL;
 		log_warnx("systemd will not hear when lbnoded is ready");
 	}

@@ -419,7 +419,7 @@ keyword_token(const char *word)
 {
 	const struct keyword	*kw;
 
-	kw = bsearch(word, keywords, sizeof(keywords) / sizeof(keywords[0]),
+	kw = bsearch(word, keywords, nitems(keywords),
 	    sizeof(keywords[0]), keyword_cmp);
 	return kw != NULL ? kw->token : STRING;
 }
@@ -823,7 +823,7 @@ lungetc(int c)
 {
 	if (c == EOF)
 		return;
-	if (nunget >= (int)(sizeof(unget_buf) / sizeof(unget_buf[0])))
+	if (nunget >= (int)nitems(unget_buf))
 		fatalx("%s: pushback buffer full", __func__);
 	unget_buf[nunget++] = c;
 }

@@ -25,10 +25,6 @@
 #define IFA_PROTO		11	/* linux/if_addr.h, since 6.1 */
 #endif
 
-#ifndef nitems
-#define nitems(a)		(sizeof(a) / sizeof((a)[0]))
-#endif
-
 /* Linux gives lo ifindex 1 in every network namespace. */
 #define LOOPBACK_IFINDEX	1
 

@@ -358,7 +358,7 @@ lbnp_input(size_t len, const struct sockaddr *sa, socklen_t salen)
 		return;
 	}
 	r = lbnp_decode(rbuf, len, &in, entries,
-	    sizeof(entries) / sizeof(entries[0]));
+	    nitems(entries));
 	if (r == 0 && in.type != LBNP_QUERY && in.type != LBNP_CONFIG)
 		r = DROP_TYPE;
 	if (r == 0 && rep->key.len > 0)

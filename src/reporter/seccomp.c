@@ -64,5 +64,5 @@ void
 reporter_seccomp(void)
 {
 	sandbox_seccomp(reporter_rules,
-	    sizeof(reporter_rules) / sizeof(reporter_rules[0]));
+	    nitems(reporter_rules));
 }

@@ -123,7 +123,7 @@ example(const char *name, struct lbnp_msg *m, int *sign)
 static const char *const examples[] = {
 	"query", "query-signed", "report", "announce", "config", "config-ack"
 };
-#define NEXAMPLES	(sizeof(examples) / sizeof(examples[0]))
+#define NEXAMPLES	nitems(examples)
 
 static struct lbnp_sign *
 example_sign(struct lbnp_sign *s)
