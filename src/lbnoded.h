@@ -191,6 +191,7 @@ enum imsg_type {
 	IMSG_REP_RESTARTS,	/* struct restarts_msg */
 	IMSG_REP_LB_GENERATION,	/* uint64_t, of the LB push in force */
 	IMSG_REP_PUSH_RESULT,	/* struct dr_result, then entry results, then DONE */
+	IMSG_REP_IFACE,		/* struct iface_msg, the interface changed */
 
 	/* reporter -> monitor */
 	IMSG_REP_PUSH_BEGIN,	/* struct dr_begin, an LB's CONFIG */
@@ -277,6 +278,15 @@ struct weight_msg {
 	uint32_t		 weight;
 };
 
+/* The LB-facing interface as the monitor last found it. */
+struct iface_msg {
+	char			 name[NAME_MAX_LEN];	/* "" = no default route */
+	uint32_t		 index;			/* 0 = not there */
+	struct lbn_addr		 addr;			/* IPv4, af 0 = none */
+	struct lbn_addr		 addr6;			/* global IPv6 */
+	struct lbn_addr		 bcast;			/* IPv4 broadcast */
+};
+
 struct restarts_msg {
 	uint32_t		 restarts[PROC_MAX];
 };
@@ -312,6 +322,7 @@ struct ctl_status {
 	uint64_t		 http_queries;
 	uint64_t		 dropped[DROP_MAX];
 	uint32_t		 restarts[PROC_MAX];
+	struct iface_msg	 iface;		/* af 0 in both: no usable address */
 };
 
 struct ctl_lb {

@@ -63,6 +63,12 @@ addr_str(const struct lbn_addr *a, char *buf, size_t len)
 	return buf;
 }
 
+const char *
+addr_or_null(const struct lbn_addr *a, char *buf, size_t len)
+{
+	return a->af == 0 ? NULL : addr_str(a, buf, len);
+}
+
 int
 addr_eq(const struct lbn_addr *a, const struct lbn_addr *b)
 {
@@ -186,4 +192,27 @@ addr_to_sockaddr(const struct lbn_addr *a, uint16_t port,
 	sin6->sin6_port = htons(port);
 	sin6->sin6_addr = a->u.v6;
 	return sizeof(*sin6);
+}
+
+void
+iface_get(const struct lbn_settings *s, struct iface_msg *ifp)
+{
+	memset(ifp, 0, sizeof(*ifp));
+	snprintf(ifp->name, sizeof(ifp->name), "%.*s",
+	    (int)sizeof(s->interface) - 1, s->interface);
+	ifp->index = s->ifindex;
+	ifp->addr = s->real_addr;
+	ifp->addr6 = s->real_addr6;
+	ifp->bcast = s->bcast;
+}
+
+void
+iface_set(struct lbn_settings *s, const struct iface_msg *ifp)
+{
+	snprintf(s->interface, sizeof(s->interface), "%.*s",
+	    (int)sizeof(ifp->name) - 1, ifp->name);
+	s->ifindex = ifp->index;
+	s->real_addr = ifp->addr;
+	s->real_addr6 = ifp->addr6;
+	s->bcast = ifp->bcast;
 }

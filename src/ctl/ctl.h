@@ -29,5 +29,7 @@ int	 ctl_usage(const char *);
 
 /* json.c: a JSON string literal, quoted and escaped; bad UTF-8 -> U+FFFD */
 void	 json_string(FILE *, const char *);
+/* "name":"s", or "name":null for NULL, and a comma */
+void	 json_opt_string(FILE *, const char *, const char *);
 
 #endif /* CTL_H */

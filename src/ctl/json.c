@@ -73,3 +73,14 @@ json_string(FILE *f, const char *str)
 	}
 	fputc('"', f);
 }
+
+void
+json_opt_string(FILE *f, const char *name, const char *s)
+{
+	fprintf(f, "\"%s\":", name);
+	if (s == NULL)
+		fputs("null", f);
+	else
+		json_string(f, s);
+	fputc(',', f);
+}

@@ -141,23 +141,6 @@ lbnpctl_safe(FILE *f, const char *s)
 		fputc(isprint((unsigned char)*s) ? *s : '?', f);
 }
 
-static const char *
-addr_or_null(const struct lbn_addr *a, char *buf, size_t len)
-{
-	return a->af == 0 ? NULL : addr_str(a, buf, len);
-}
-
-static void
-json_opt_string(FILE *f, const char *name, const char *s)
-{
-	fprintf(f, "\"%s\":", name);
-	if (s == NULL)
-		fputs("null", f);
-	else
-		json_string(f, s);
-	fputc(',', f);
-}
-
 static void
 node_id_hex(const struct lbnp_node *n, char *buf, size_t len)
 {

@@ -197,6 +197,46 @@ print_uptime(FILE *f, uint64_t s)
 	    (unsigned)(s % 3600 / 60), (unsigned)(s % 60));
 }
 
+/* "eth0, 192.0.2.2, 2001:db8::2", or why there is no address to report. */
+static void
+iface_print(FILE *f, const struct iface_msg *ifp)
+{
+	char	 a[ADDR_STRLEN];
+
+	if (ifp->name[0] == '\0') {
+		fprintf(f, "none (no default route)\n");
+		return;
+	}
+	fprintf(f, "%s", ifp->name);
+	if (ifp->index == 0)
+		fprintf(f, ", not found\n");
+	else if (ifp->addr.af == 0 && ifp->addr6.af == 0)
+		fprintf(f, ", no usable address\n");
+	else {
+		if (ifp->addr.af != 0)
+			fprintf(f, ", %s", addr_str(&ifp->addr, a, sizeof(a)));
+		if (ifp->addr6.af != 0)
+			fprintf(f, ", %s", addr_str(&ifp->addr6, a, sizeof(a)));
+		fputc('\n', f);
+	}
+}
+
+static void
+iface_json(FILE *f, const struct iface_msg *ifp)
+{
+	char	 a[ADDR_STRLEN];
+
+	fputc('{', f);
+	json_opt_string(f, "name", ifp->name[0] != '\0' ? ifp->name : NULL);
+	fprintf(f, "\"index\":%u,", ifp->index);
+	json_opt_string(f, "address", addr_or_null(&ifp->addr, a, sizeof(a)));
+	json_opt_string(f, "address6", addr_or_null(&ifp->addr6, a, sizeof(a)));
+	json_opt_string(f, "broadcast", addr_or_null(&ifp->bcast, a,
+	    sizeof(a)));
+	fprintf(f, "\"usable\":%s}", ifp->addr.af != 0 ||
+	    ifp->addr6.af != 0 ? "true" : "false");
+}
+
 static void
 status_print(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 {
@@ -205,6 +245,8 @@ status_print(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 	fprintf(f, "admin state:    %s\n",
 	    admin_name(st->admin));
 	fprintf(f, "weight:         %u\n", st->weight);
+	fprintf(f, "interface:      ");
+	iface_print(f, &st->iface);
 	fprintf(f, "cpu busy:       ");
 	print_x100(f, st->busy_pct_x100);
 	fprintf(f, " %%\nload per cpu:   ");
@@ -241,7 +283,9 @@ status_json(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 
 	fprintf(f, "{\"admin\":");
 	json_string(f, admin_name(st->admin));
-	fprintf(f, ",\"weight\":%u,\"cpu_busy_pct\":", st->weight);
+	fprintf(f, ",\"weight\":%u,\"interface\":", st->weight);
+	iface_json(f, &st->iface);
+	fprintf(f, ",\"cpu_busy_pct\":");
 	print_x100(f, st->busy_pct_x100);
 	fprintf(f, ",\"load_per_cpu\":");
 	print_x100(f, st->loadavg_x100);

@@ -72,8 +72,9 @@ subnet_broadcast(const struct lbn_addr *a, const struct sockaddr *mask,
 	bcast->u.v4.s_addr = a->u.v4.s_addr | ~m->sin_addr.s_addr;
 }
 
+/* The first IPv4 address and global IPv6 address of ifp's interface. */
 static void
-interface_addresses(struct lbn_settings *s)
+interface_addresses(struct iface_msg *ifp)
 {
 	struct ifaddrs		*ifap, *ifa;
 	struct lbn_addr		 a;
@@ -84,20 +85,89 @@ interface_addresses(struct lbn_settings *s)
 	}
 	for (ifa = ifap; ifa != NULL; ifa = ifa->ifa_next) {
 		if (ifa->ifa_addr == NULL || strcmp(ifa->ifa_name,
-		    s->interface) != 0 ||
+		    ifp->name) != 0 ||
 		    addr_from_sockaddr(ifa->ifa_addr, &a) == -1)
 			continue;
-		if (a.af == AF_INET && s->real_addr.af == 0) {
-			s->real_addr = a;
+		if (a.af == AF_INET && ifp->addr.af == 0) {
+			ifp->addr = a;
 			if ((ifa->ifa_flags & IFF_BROADCAST) &&
 			    ifa->ifa_netmask != NULL)
 				subnet_broadcast(&a, ifa->ifa_netmask,
-				    &s->bcast);
-		} else if (a.af == AF_INET6 && s->real_addr6.af == 0 &&
+				    &ifp->bcast);
+		} else if (a.af == AF_INET6 && ifp->addr6.af == 0 &&
 		    addr_unusable(&a) == NULL)
-			s->real_addr6 = a;
+			ifp->addr6 = a;
 	}
 	freeifaddrs(ifap);
+}
+
+/*
+ * The interface as it is now: the configured one, or the default
+ * route's when the configuration names none.  A missing interface has
+ * index 0 and no address.
+ */
+static void
+interface_lookup(const struct lbn_conf *conf, struct iface_msg *ifp)
+{
+	memset(ifp, 0, sizeof(*ifp));
+	if (!conf->follow_default)
+		snprintf(ifp->name, sizeof(ifp->name), "%s", conf->s.interface);
+	else if (default_interface(ifp->name, sizeof(ifp->name)) == -1)
+		return;
+	if ((ifp->index = if_nametoindex(ifp->name)) != 0)
+		interface_addresses(ifp);
+}
+
+static int
+iface_usable(const struct iface_msg *ifp)
+{
+	return ifp->addr.af != 0 || ifp->addr6.af != 0;
+}
+
+static int
+iface_same(const struct iface_msg *a, const struct iface_msg *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->index == b->index &&
+	    addr_eq(&a->addr, &b->addr) && addr_eq(&a->addr6, &b->addr6) &&
+	    addr_eq(&a->bcast, &b->bcast);
+}
+
+/* Logged once per change of state, not once per event. */
+static void
+iface_log(const struct lbn_conf *conf, const struct iface_msg *was,
+    const struct iface_msg *now)
+{
+	char	 a4[ADDR_STRLEN], a6[ADDR_STRLEN];
+
+	if (conf->follow_default && strcmp(was->name, now->name) != 0)
+		log_info("default route: interface %s",
+		    now->name[0] != '\0' ? now->name : "none");
+	if (now->name[0] == '\0') {
+		log_warnx("no default route: announcements go to lb hosts "
+		    "only, and no address is reported");
+		return;
+	}
+	if (now->index == 0) {
+		log_warnx("interface %s not found: waiting for it", now->name);
+		return;
+	}
+	if (was->index != 0 && was->index != now->index &&
+	    strcmp(was->name, now->name) == 0)
+		log_info("interface %s re-created: index %u, was %u",
+		    now->name, now->index, was->index);
+	if (!iface_usable(now)) {
+		if (iface_usable(was) || was->index != now->index ||
+		    strcmp(was->name, now->name) != 0)
+			log_warnx("interface %s has no usable address: "
+			    "waiting for one", now->name);
+		return;
+	}
+	if (!addr_eq(&was->addr, &now->addr) ||
+	    !addr_eq(&was->addr6, &now->addr6) ||
+	    strcmp(was->name, now->name) != 0)
+		log_info("interface %s: IPv4 %s, IPv6 %s", now->name,
+		    addr_str(&now->addr, a4, sizeof(a4)),
+		    addr_str(&now->addr6, a6, sizeof(a6)));
 }
 
 /* A stable id that does not give away /etc/machine-id itself. */
@@ -128,21 +198,45 @@ int
 confsend_prepare(struct lbn_conf *conf)
 {
 	struct lbn_settings	*s = &conf->s;
+	struct iface_msg	 now, none;
 
 	node_identity(s);
-	if (s->interface[0] == '\0' &&
-	    default_interface(s->interface, sizeof(s->interface)) == -1)
-		log_info("no default route: announcements go to lb hosts only");
-	if (s->interface[0] != '\0') {
-		if ((s->ifindex = if_nametoindex(s->interface)) == 0) {
-			log_warnx("interface %s not found", s->interface);
-			return -1;
-		}
-		interface_addresses(s);
-	}
+	conf->follow_default = s->interface[0] == '\0';
+	memset(&none, 0, sizeof(none));
+	interface_lookup(conf, &now);
+	iface_log(conf, &none, &now);
+	iface_set(s, &now);
 	if (s->keyfile[0] != '\0' && key_read(s->keyfile, &conf->key) == -1)
 		return -1;
 	return cgroup_prepare(s);
+}
+
+/*
+ * Look at the interface again and tell the children what changed:
+ * the reporter the addresses it reports and announces to, netcfg the
+ * settings its ARP rules are made of (the interface's name and IPv4
+ * address).  Returns 1 when netcfg's rules must be rebuilt.
+ */
+int
+confsend_follow(struct lbn_conf *conf)
+{
+	struct iface_msg	 was, now;
+	int			 arp;
+
+	iface_get(&conf->s, &was);
+	interface_lookup(conf, &now);
+	if (iface_same(&was, &now))
+		return 0;
+	iface_log(conf, &was, &now);
+	iface_set(&conf->s, &now);
+	if (proc_running(PROC_REPORTER))
+		proc_send(PROC_REPORTER, IMSG_REP_IFACE, 0, -1, &now,
+		    sizeof(now));
+	arp = strcmp(was.name, now.name) != 0 ||
+	    !addr_eq(&was.addr, &now.addr);
+	if (arp && proc_running(PROC_NETCFG))
+		confsend_netcfg(conf);
+	return arp;
 }
 
 void

@@ -76,6 +76,18 @@ dr_replay(void)
 	dr_pump();
 }
 
+/*
+ * netcfg has new settings for its ARP rules (the interface's name or
+ * address): the config's request again makes it rebuild its tables,
+ * both origins' entries, in one transaction.
+ */
+void
+dr_rebuild(void)
+{
+	need_config = 1;
+	dr_pump();
+}
+
 void
 dr_remove_all(void)
 {

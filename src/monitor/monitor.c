@@ -2,8 +2,8 @@
  * The monitor: the only process that keeps root.  It reads the
  * configuration, opens what the children need, re-executes itself for
  * each of them and relays between them.  It never reads from the
- * network; its only inputs are the config, signals, its children and
- * the local control socket.
+ * network; its only inputs are the config, signals, its children,
+ * the local control socket and the kernel's rtnetlink events.
  */
 #include <sys/types.h>
 
@@ -109,6 +109,14 @@ monitor_child_up(enum lbn_proc id)
 	if (proc_running(PROC_REPORTER))
 		proc_send(PROC_REPORTER, IMSG_REP_RESTARTS, 0, -1, restarts,
 		    sizeof(struct restarts_msg));
+}
+
+/* The interface or its addresses changed: follow them, no reload. */
+void
+monitor_follow_interface(void)
+{
+	if (!mon.stopping && confsend_follow(&mon.conf))
+		dr_rebuild();
 }
 
 /*
@@ -362,6 +370,7 @@ monitor_start(void)
 	if (control_init(mon.conf.s.ctlsock, LBNODED_GROUP) == -1)
 		exit(1);
 	control_listen(mon.base);
+	netwatch_init(mon.base, &mon.conf);
 	dr_set_config(mon.conf.entries, mon.conf.nentries,
 	    mon.conf.s.conf_generation);
 	proc_sandbox(mon.conf.s.user, mon.conf.s.chroot);

@@ -16,6 +16,7 @@ struct lbn_conf {
 	struct dr_entry		*entries;
 	size_t			 nentries;
 	struct key_msg		 key;		/* read by confsend_prepare */
+	int			 follow_default;	/* no interface: the default route's */
 };
 
 /* parse.y */
@@ -57,6 +58,7 @@ void	 dr_push_begin(struct imsg *);		/* from the reporter */
 void	 dr_push_entry(struct imsg *);
 void	 dr_push_commit(void);
 void	 dr_netcfg_lost(void);
+void	 dr_rebuild(void);			/* netcfg's settings changed */
 
 /* proc.c: the children */
 struct imsgev;
@@ -73,16 +75,21 @@ void	 proc_stop_all(int);
 int	 proc_all_gone(void);
 const uint32_t *proc_restarts(void);
 
-/* monitor.c: callbacks from proc.c */
+/* monitor.c: callbacks from proc.c and netwatch.c */
 void	 monitor_child_up(enum lbn_proc);
+void	 monitor_follow_interface(void);
 void	 monitor_dispatch_netcfg(struct imsgev *, struct imsg *);
 void	 monitor_dispatch_reporter(struct imsgev *, struct imsg *);
 
 /* confsend.c: what the children are told, and the fds they get */
 int	 confsend_prepare(struct lbn_conf *);	/* the monitor's own fields */
+int	 confsend_follow(struct lbn_conf *);	/* 1: netcfg's rules follow */
 void	 confsend_netcfg(const struct lbn_conf *);
 void	 confsend_reporter(const struct lbn_conf *, const struct lbn_conf *,
 	    uint32_t);
+
+/* netwatch.c: rtnetlink events for the LB-facing interface */
+void	 netwatch_init(struct event_base *, const struct lbn_conf *);
 
 /* cgroup.c: the files behind "sample cgroup" */
 int	 cgroup_prepare(const struct lbn_settings *);

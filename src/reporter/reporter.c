@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "log.h"
 #include "names.h"
 #include "reporter.h"
@@ -156,6 +157,28 @@ reporter_key(struct imsg *imsg)
 		fatalx("key of %u bytes", rep->key.len);
 }
 
+/*
+ * The interface's addresses changed: REPORTs carry the new ones from
+ * now on, and the LBs hear of them at once, from the new address, when
+ * there is one to send from.
+ */
+static void
+reporter_iface(struct imsg *imsg)
+{
+	struct iface_msg	 m, was;
+	int			 moved;
+
+	reporter_data(imsg, &m, sizeof(m));
+	iface_get(&rep->conf, &was);
+	moved = !addr_eq(&m.addr, &was.addr) ||
+	    !addr_eq(&m.addr6, &was.addr6) || !addr_eq(&m.bcast, &was.bcast);
+	iface_set(&rep->conf, &m);
+	/* Before the first sample, the first ANNOUNCE is still to come. */
+	if (moved && (m.addr.af != 0 || m.addr6.af != 0) && rep->configured &&
+	    rep->load.valid)
+		lbnp_announce();
+}
+
 static void
 reporter_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
@@ -184,6 +207,9 @@ reporter_dispatch(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_REP_ADMIN:
 		reporter_admin(imsg);
+		break;
+	case IMSG_REP_IFACE:
+		reporter_iface(imsg);
 		break;
 	case IMSG_REP_RESTARTS:
 		reporter_data(imsg, &rm, sizeof(rm));

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
 #include "log.h"
 #include "reporter.h"
 
@@ -38,6 +39,7 @@ status_send(uint32_t peerid)
 	st.http_queries = rep->counters.http_queries;
 	memcpy(st.dropped, rep->counters.dropped, sizeof(st.dropped));
 	memcpy(st.restarts, rep->restarts, sizeof(st.restarts));
+	iface_get(&rep->conf, &st.iface);
 	status_compose(IMSG_REP_STATUS, peerid, &st, sizeof(st));
 	status_compose(IMSG_CTL_END, peerid, NULL, 0);
 }
