@@ -72,7 +72,10 @@ subnet_broadcast(const struct lbn_addr *a, const struct sockaddr *mask,
 	bcast->u.v4.s_addr = a->u.v4.s_addr | ~m->sin_addr.s_addr;
 }
 
-/* The first IPv4 address and global IPv6 address of ifp's interface. */
+/*
+ * The first IPv4 and IPv6 addresses of ifp's interface that can
+ * reach an LB: no link-local address, no loopback.
+ */
 static void
 interface_addresses(struct iface_msg *ifp)
 {
@@ -86,7 +89,8 @@ interface_addresses(struct iface_msg *ifp)
 	for (ifa = ifap; ifa != NULL; ifa = ifa->ifa_next) {
 		if (ifa->ifa_addr == NULL || strcmp(ifa->ifa_name,
 		    ifp->name) != 0 ||
-		    addr_from_sockaddr(ifa->ifa_addr, &a) == -1)
+		    addr_from_sockaddr(ifa->ifa_addr, &a) == -1 ||
+		    addr_unusable(&a) != NULL)
 			continue;
 		if (a.af == AF_INET && ifp->addr.af == 0) {
 			ifp->addr = a;
@@ -94,8 +98,7 @@ interface_addresses(struct iface_msg *ifp)
 			    ifa->ifa_netmask != NULL)
 				subnet_broadcast(&a, ifa->ifa_netmask,
 				    &ifp->bcast);
-		} else if (a.af == AF_INET6 && ifp->addr6.af == 0 &&
-		    addr_unusable(&a) == NULL)
+		} else if (a.af == AF_INET6 && ifp->addr6.af == 0)
 			ifp->addr6 = a;
 	}
 	freeifaddrs(ifap);

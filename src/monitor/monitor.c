@@ -273,6 +273,7 @@ monitor_reload(char *err, size_t errlen)
 	snprintf(new.s.ctlsock, sizeof(new.s.ctlsock), "%s", mon.conf.s.ctlsock);
 	conf_release(&mon.conf);
 	mon.conf = new;
+	netwatch_routes(mon.conf.follow_default);
 	log_info("configuration reloaded, generation %llu",
 	    (unsigned long long)mon.conf.s.conf_generation);
 	notify_ready(mon.admin, mon.weight);

@@ -90,6 +90,7 @@ void	 confsend_reporter(const struct lbn_conf *, const struct lbn_conf *,
 
 /* netwatch.c: rtnetlink events for the LB-facing interface */
 void	 netwatch_init(struct event_base *, const struct lbn_conf *);
+void	 netwatch_routes(int);			/* follow the default route */
 
 /* cgroup.c: the files behind "sample cgroup" */
 int	 cgroup_prepare(const struct lbn_settings *);

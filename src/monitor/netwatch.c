@@ -1,7 +1,7 @@
 /*
  * Following the network: the kernel's rtnetlink events for links,
  * addresses and, when the configuration names no interface, IPv4
- * routes.  An event that concerns the LB-facing interface (or the
+ * routes, the default route's interface being the one to follow.  An event that concerns the LB-facing interface (or the
  * default route) starts a short settle timer; when it fires, the
  * monitor looks at the interface again (confsend_follow) and tells the
  * children what changed.  So a burst of a thousand events costs a few
@@ -169,7 +169,7 @@ void
 netwatch_init(struct event_base *base, const struct lbn_conf *conf)
 {
 	unsigned int	 groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
-	    RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE;
+	    RTMGRP_IPV6_IFADDR;
 
 	nw.conf = conf;
 	if ((nw.nl = mnl_socket_open2(NETLINK_ROUTE,
@@ -182,6 +182,18 @@ netwatch_init(struct event_base *base, const struct lbn_conf *conf)
 	    EV_READ | EV_PERSIST, netwatch_read, NULL)) == NULL ||
 	    event_add(nw.ev_read, NULL) == -1)
 		fatalx("netwatch: event");
+	netwatch_routes(conf->follow_default);
 	/* What changed between the first look and the subscription. */
 	settle_arm();
+}
+
+/* Route events only while the default route names the interface. */
+void
+netwatch_routes(int on)
+{
+	int	 group = RTNLGRP_IPV4_ROUTE;
+
+	if (mnl_socket_setsockopt(nw.nl, on ? NETLINK_ADD_MEMBERSHIP :
+	    NETLINK_DROP_MEMBERSHIP, &group, sizeof(group)) == -1)
+		fatal("netwatch: route events");
 }

@@ -149,6 +149,20 @@ check "re-created: ARP rules rebuilt, audit-logged" wait_for 5 sh -c \
 check "ARP: the node's address answers (the probe works)" arp_answers 198.18.0.5
 check "ARP: still no answer for the loopback VIP" no_arp_answer $VIP
 
+# created again at once, within the settle time: only the index moves
+ip -n "$NODE" -batch - <<EOF || bail "re-creating $IF"
+link del $IF
+link add $IF type veth peer name lbn-wl0 netns $LB
+link set $IF up
+addr add 198.18.0.5/24 dev $IF
+EOF
+ip -n "$LB" link set lbn-wl0 up
+ip -n "$LB" addr add $LBA/24 dev lbn-wl0
+check "created again at once: logged with the new index" \
+    wait_for 5 log_has "interface $IF re-created: index"
+check "... status still has the address" status_says "$IF, 198.18.0.5"
+check "... REPORTs answered" wait_for 5 reports 198.18.0.5 198.18.0.5
+
 # --- interface unset: the default route's interface is followed
 veth_pair "$NODE" lbn-wn1 "$LB" lbn-wl1
 ip -n "$LB" addr add 198.51.100.2/24 dev lbn-wl1
