@@ -125,6 +125,12 @@ check "address changed: the LB hears an ANNOUNCE from the new one" \
     wait_for 5 announced 198.18.0.5 "$t0"
 check "the next REPORT carries the new address" reports 198.18.0.5 198.18.0.5
 check "logged: the new address" log_has "interface $IF: IPv4 198.18.0.5"
+ip -n "$NODE" addr add fe80::1:5/64 dev $IF nodad
+ip -n "$NODE" addr add 2001:db8:1::5/64 dev $IF nodad
+check "an IPv6 address comes: status has it, not the link-local one" \
+    wait_for 5 status_says "$IF, 198.18.0.5, 2001:db8:1::5"
+check "... and so do REPORTs" sh -c "ip netns exec $LB $LBNODECTL probe \
+    198.18.0.5 | grep -q '^address6 *2001:db8:1::5\$'"
 
 # --- the interface deleted and created again (a driver update)
 arp_answers() { ip netns exec "$LB" timeout 10 arping -q -c 2 -w 2 -i lbn-wl0 "$1"; }
