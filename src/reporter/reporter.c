@@ -169,6 +169,11 @@ reporter_iface(struct imsg *imsg)
 	int			 moved;
 
 	reporter_data(imsg, &m, sizeof(m));
+	if ((m.addr.af != 0 && m.addr.af != AF_INET) ||
+	    (m.addr6.af != 0 && m.addr6.af != AF_INET6) ||
+	    (m.bcast.af != 0 && m.bcast.af != AF_INET))
+		fatalx("interface: address families %u %u %u", m.addr.af,
+		    m.addr6.af, m.bcast.af);
 	iface_get(&rep->conf, &was);
 	moved = !addr_eq(&m.addr, &was.addr) ||
 	    !addr_eq(&m.addr6, &was.addr6) || !addr_eq(&m.bcast, &was.bcast);
