@@ -1,11 +1,11 @@
 /*
- * Following the network: the kernel's rtnetlink events for links,
- * addresses and, when the configuration names no interface, IPv4
- * routes, the default route's interface being the one to follow.  An event that concerns the LB-facing interface (or the
- * default route) starts a short settle timer; when it fires, the
- * monitor looks at the interface again (confsend_follow) and tells the
- * children what changed.  So a burst of a thousand events costs a few
- * looks, never a reload.
+ * Following the network: the kernel's rtnetlink events for links and
+ * addresses, and for IPv4 routes when the configuration names no
+ * interface and the default route's is the one to follow.  An event
+ * that concerns that interface (or the default route) starts a short
+ * settle timer; when it fires, the monitor looks at the interface
+ * again (confsend_follow) and tells the children what changed.  So a
+ * burst of a thousand events costs a few looks, never a reload.
  *
  * This socket is the monitor's one input from outside the host's
  * processes, and only the kernel may write to it: a message from any
