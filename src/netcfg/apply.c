@@ -30,6 +30,7 @@ static int			 have_settings;
 static struct entryset		 in_force[2];	/* by enum entry_origin */
 static struct view		 applied;	/* what our tables hold */
 static int			 reconciled;	/* applied is what the kernel has */
+static char			 rebuild_why[96];	/* " (interface ...)" or "" */
 
 static long long
 usec_now(void)
@@ -54,10 +55,16 @@ void
 apply_settings(const struct lbn_settings *s)
 {
 	const char	*why;
+	char		 a[ADDR_STRLEN];
 
 	if (have_settings && (strcmp(s->interface, settings.interface) != 0 ||
-	    lbn_addr_cmp(&s->real_addr, &settings.real_addr) != 0))
+	    lbn_addr_cmp(&s->real_addr, &settings.real_addr) != 0)) {
 		reconciled = 0;
+		/* the audit line of that rebuild says what it follows */
+		snprintf(rebuild_why, sizeof(rebuild_why),
+		    " (interface %.*s, IPv4 %s)", NAME_MAX_LEN - 1,
+		    s->interface, addr_str(&s->real_addr, a, sizeof(a)));
+	}
 	settings = *s;
 	have_settings = 1;
 	if ((why = validate_settings(s)) != NULL)
@@ -264,12 +271,14 @@ apply_request(const struct dr_begin *b, const struct dr_entry *req, size_t n,
 		in_force[origin] = cand;
 		memset(&cand, 0, sizeof(cand));
 		log_audit("%s: applied: +%zu/-%zu entries (now %zu %s, %zu %s), "
-		    "%s +%zu/-%zu elements, lo +%zu/-%zu addresses", who,
+		    "%s%s%s +%zu/-%zu elements, lo +%zu/-%zu addresses", who,
 		    added, removed, in_force[origin].n, origin_name(origin),
 		    in_force[!origin].n, origin_name(!origin),
-		    full ? "tables rebuilt," : "nft",
+		    full ? "tables rebuilt" : "nft", full ? rebuild_why : "",
+		    full ? "," : "",
 		    d.add.ports.n + d.add.lo.n, d.del.ports.n + d.del.lo.n,
 		    lod.add.lo.n, lod.del.lo.n);
+		rebuild_why[0] = '\0';
 		view_free(&applied);
 		applied = want;
 		memset(&want, 0, sizeof(want));

@@ -151,7 +151,8 @@ check "re-created: the LB hears an ANNOUNCE again" \
     wait_for 5 announced 198.18.0.5 "$t0"
 check "re-created: REPORTs answered" wait_for 5 reports 198.18.0.5 198.18.0.5
 check "re-created: ARP rules rebuilt, audit-logged" wait_for 5 sh -c \
-    "grep 'audit:' '$LAB_DIR/daemon.log' | tail -1 | grep -q 'tables rebuilt'"
+    "grep 'audit:' '$LAB_DIR/daemon.log' | tail -1 |
+    grep -q 'tables rebuilt (interface $IF, IPv4 198.18.0.5),'"
 check "ARP: the node's address answers (the probe works)" arp_answers 198.18.0.5
 check "ARP: still no answer for the loopback VIP" no_arp_answer $VIP
 
