@@ -146,7 +146,7 @@ iface_log(const struct lbn_conf *conf, const struct iface_msg *was,
 		log_info("default route: interface %s",
 		    now->name[0] != '\0' ? now->name : "none");
 	if (now->name[0] == '\0') {
-		log_warnx("no default route: announcements go to lb hosts "
+		log_info("no default route: announcements go to lb hosts "
 		    "only, and no address is reported");
 		return;
 	}
