@@ -154,10 +154,14 @@ iface_log(const struct lbn_conf *conf, const struct iface_msg *was,
 		log_warnx("interface %s not found: waiting for it", now->name);
 		return;
 	}
-	if (was->index != 0 && was->index != now->index &&
-	    strcmp(was->name, now->name) == 0)
-		log_info("interface %s re-created: index %u, was %u",
-		    now->name, now->index, was->index);
+	if (was->index != now->index && strcmp(was->name, now->name) == 0) {
+		if (was->index != 0)
+			log_info("interface %s re-created: index %u, was %u",
+			    now->name, now->index, was->index);
+		else
+			log_info("interface %s appeared: index %u", now->name,
+			    now->index);
+	}
 	if (!iface_usable(now)) {
 		if (iface_usable(was) || was->index != now->index ||
 		    strcmp(was->name, now->name) != 0)
