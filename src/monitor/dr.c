@@ -38,6 +38,13 @@ static enum dr_request	 inflight;
 static int		 need_config, need_lb, need_remove;
 static int		 config_applied;
 
+/* netcfg's answer to the config request in flight, for a waiting reload. */
+static struct {
+	uint64_t		 generation;
+	int			 ok;
+	char			 why[CTL_FAIL_MAX];
+} config_answer;
+
 static void	 dr_pump(void);
 
 static void
@@ -230,6 +237,22 @@ dr_result_logged(const struct dr_result *r)
 }
 
 static void
+dr_config_result(const struct dr_result *r)
+{
+	dr_result_logged(r);
+	config_answer.generation = r->generation;
+	config_answer.ok = r->status == DR_OK;
+	config_answer.why[0] = '\0';
+	if (r->status == DR_OK)
+		config_applied = 1;
+	else if (!config_applied)
+		fatalx("cannot apply the configuration: %s", r->reason);
+	else
+		lines_append(config_answer.why, sizeof(config_answer.why),
+		    r->reason);
+}
+
+static void
 dr_result(struct imsg *imsg)
 {
 	struct dr_result	 r;
@@ -238,11 +261,7 @@ dr_result(struct imsg *imsg)
 		fatalx("%s: bad IMSG_DR_RESULT", __func__);
 	switch (inflight) {
 	case REQ_CONFIG:
-		dr_result_logged(&r);
-		if (r.status == DR_OK)
-			config_applied = 1;
-		else if (!config_applied)
-			fatalx("cannot apply the configuration: %s", r.reason);
+		dr_config_result(&r);
 		break;
 	case REQ_LB_REPLAY:
 		dr_result_logged(&r);
@@ -263,10 +282,26 @@ dr_result(struct imsg *imsg)
 	}
 }
 
+/* What netcfg refused, by the VIP the config names. */
+static void
+entry_refused(const struct dr_entry_result *er, char *line, size_t len)
+{
+	char	 a[ADDR_STRLEN];
+
+	if (inflight == REQ_CONFIG && er->index < config_set.n)
+		snprintf(line, len, "vip %s (entry %u): %s",
+		    addr_str(&config_set.e[er->index].vip, a, sizeof(a)),
+		    er->index, er->reason);
+	else
+		snprintf(line, len, "entry %u: %s", er->index, er->reason);
+}
+
 void
 dr_netcfg_reply(struct imsg *imsg)
 {
 	struct dr_entry_result	 er;
+	char			 line[sizeof(er.reason) + ADDR_STRLEN + 32];
+	enum dr_request		 done;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_DR_RESULT:
@@ -277,11 +312,16 @@ dr_netcfg_reply(struct imsg *imsg)
 		    inflight == REQ_NONE)
 			fatalx("%s: bad IMSG_DR_ENTRY_RESULT", __func__);
 		er.reason[sizeof(er.reason) - 1] = '\0';
-		if (inflight == REQ_PUSH)
+		if (inflight == REQ_PUSH) {
 			monitor_to_reporter(IMSG_DR_ENTRY_RESULT, 0, &er,
 			    sizeof(er));
-		else
-			log_warnx("entry %u: %s", er.index, er.reason);
+			break;
+		}
+		entry_refused(&er, line, sizeof(line));
+		log_warnx("%s", line);
+		if (inflight == REQ_CONFIG)
+			lines_append(config_answer.why,
+			    sizeof(config_answer.why), line);
 		break;
 	case IMSG_DR_DONE:
 		if (imsg_get_data(imsg, NULL, 0) == -1 || inflight == REQ_NONE)
@@ -291,8 +331,12 @@ dr_netcfg_reply(struct imsg *imsg)
 			set_clear(&push_set);
 			push_state = 0;
 		}
+		done = inflight;
 		inflight = REQ_NONE;
 		dr_pump();
+		if (done == REQ_CONFIG)
+			monitor_config_done(config_answer.generation,
+			    config_answer.ok, config_answer.why);
 		break;
 	}
 }

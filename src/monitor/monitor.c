@@ -8,9 +8,7 @@
 #include <sys/types.h>
 
 #include <err.h>
-#include <errno.h>
 #include <event2/event.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -19,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "imsg.h"
 #include "log.h"
 #include "monitor.h"
@@ -41,14 +40,26 @@ static struct {
 	int			 ready;
 	int			 stopping;
 	int			 remove_sent;
+	int			 exit_status;
 	struct timespec		 stop_started;
 	struct event		*ev_stop;
 } mon;
 
+/*
+ * The reload waiting for netcfg to put its rules in force, and the
+ * configuration it replaced, put back if netcfg refuses them.
+ */
+static struct {
+	int			 pending;
+	uint32_t		 client;	/* lbnodectl's, 0 for SIGHUP */
+	uint64_t		 generation;
+	struct lbn_conf		 prev;
+} reload;
+
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: lbnoded [-dnv] [-f file]\n");
+	fprintf(stderr, "usage: lbnoded [-dnvV] [-f file]\n");
 	exit(1);
 }
 
@@ -62,23 +73,9 @@ ms_since(const struct timespec *t0)
 	    (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* The children read their settings before anything else can fail. */
-static void
-check_user(const char *user)
-{
-	errno = 0;
-	if (getpwnam(user) == NULL) {
-		if (errno != 0)
-			fatal("getpwnam %s", user);
-		fatalx("user %s does not exist: create it with "
-		    "\"useradd --system --no-create-home --shell "
-		    "/usr/sbin/nologin %s\" (tools/setup and make install do)",
-		    user, user);
-	}
-}
-
+/* -n: the syntax, then (unless -nn) what the config refers to. */
 static int
-config_check(const char *file, int verbose)
+config_check(const char *file, int verbose, int syntax_only)
 {
 	struct lbn_conf	 conf;
 
@@ -86,6 +83,10 @@ config_check(const char *file, int verbose)
 	log_procname("");	/* bare "file:line: message" */
 	if (parse_config(file, &conf) == -1)
 		return 1;
+	if (!syntax_only && checkconf(&conf) == -1) {
+		conf_free(&conf);
+		return 1;
+	}
 	if (verbose)
 		print_config(stdout, &conf);
 	conf_free(&conf);
@@ -134,6 +135,7 @@ monitor_check_ready(void)
 	mon.ready = 1;
 	log_info("ready: state %s", admin_name(mon.admin));
 	notify_ready(mon.admin, mon.weight);
+	daemon_ready();
 }
 
 void
@@ -234,50 +236,117 @@ conf_release(struct lbn_conf *conf)
 	conf_free(conf);
 }
 
+/* Give the children a config and make it the one in force. */
+static void
+monitor_apply(struct lbn_conf *new)
+{
+	confsend_netcfg(new);
+	confsend_reporter(&mon.conf, new, mon.admin);
+	dr_set_config(new->entries, new->nentries, new->s.conf_generation);
+	if (strcmp(new->s.user, mon.conf.s.user) != 0 ||
+	    strcmp(new->s.chroot, mon.conf.s.chroot) != 0) {
+		proc_sandbox(new->s.user, new->s.chroot);
+		proc_restart(PROC_REPORTER);
+	}
+	/* The socket in use stays until a restart. */
+	snprintf(new->s.ctlsock, sizeof(new->s.ctlsock), "%s",
+	    mon.conf.s.ctlsock);
+	mon.conf = *new;
+	netwatch_routes(mon.conf.follow_default);
+}
+
+/* The end of a reload: its client hears, systemd hears, SIGHUP logs. */
+static void
+reload_answer(uint32_t client, const char *fail)
+{
+	control_done(client, fail);	/* SIGHUP's 0 finds no client */
+	notify_ready(mon.admin, mon.weight);
+}
+
+static void
+reload_refused(uint32_t client, const char *why)
+{
+	log_warnx("reload failed, keeping the old configuration");
+	reload_answer(client, why);
+}
+
 /*
- * A new config replaces the old one only when it is valid as a whole;
- * otherwise the old one stays in force and the first error is given
- * back for lbnodectl reload.
+ * A new config replaces the old one only when it is valid as a whole
+ * and what it refers to exists; otherwise the old one stays in force
+ * and the "file:line: message" lines go back to lbnodectl.  A valid
+ * one is answered when netcfg has its rules in force
+ * (monitor_config_done).
  */
-int
-monitor_reload(char *err, size_t errlen)
+void
+monitor_reload(uint32_t client)
 {
 	struct lbn_conf	 new;
+	uint64_t	 generation = mon.conf.s.conf_generation + 1;
+	const char	*busy;
 
+	if (mon.stopping || reload.pending) {
+		busy = mon.stopping ? "lbnoded is stopping" :
+		    "another reload is waiting for netcfg, try again";
+		log_warnx("reload refused: %s", busy);
+		control_done(client, busy);
+		return;
+	}
 	notify_reloading();
 	if (parse_config(mon.conffile, &new) == -1) {
-		snprintf(err, errlen, "%s", parse_error());
-		log_warnx("reload failed, keeping the old configuration");
-		notify_ready(mon.admin, mon.weight);
-		return -1;
+		reload_refused(client, parse_error());
+		return;
 	}
-	new.s.conf_generation = mon.conf.s.conf_generation + 1;
+	if (checkconf(&new) == -1) {
+		conf_free(&new);
+		reload_refused(client, parse_error());
+		return;
+	}
+	new.s.conf_generation = generation;
 	if (confsend_prepare(&new) == -1) {
-		snprintf(err, errlen, "%s: cannot apply, see the log",
-		    mon.conffile);
 		conf_release(&new);
-		notify_ready(mon.admin, mon.weight);
-		return -1;
+		reload_refused(client, "cannot use the new configuration, "
+		    "see the log");
+		return;
 	}
 	if (strcmp(new.s.ctlsock, mon.conf.s.ctlsock) != 0)
 		log_warnx("control socket change takes effect on restart");
-	confsend_netcfg(&new);
-	confsend_reporter(&mon.conf, &new, mon.admin);
-	dr_set_config(new.entries, new.nentries, new.s.conf_generation);
-	if (strcmp(new.s.user, mon.conf.s.user) != 0 ||
-	    strcmp(new.s.chroot, mon.conf.s.chroot) != 0) {
-		check_user(new.s.user);
-		proc_sandbox(new.s.user, new.s.chroot);
-		proc_restart(PROC_REPORTER);
+	reload.prev = mon.conf;
+	reload.pending = 1;
+	reload.client = client;
+	reload.generation = generation;
+	monitor_apply(&new);
+}
+
+/*
+ * netcfg answered a config's rules: a waiting reload ends here.  Rules
+ * it refused left the old ones in force, so the old config comes back
+ * whole, under a generation of its own.
+ */
+void
+monitor_config_done(uint64_t generation, int ok, const char *why)
+{
+	struct lbn_conf	 failed;
+
+	if (!reload.pending || generation < reload.generation)
+		return;
+	reload.pending = 0;
+	if (ok) {
+		conf_release(&reload.prev);
+		log_info("configuration reloaded, generation %llu",
+		    (unsigned long long)generation);
+		reload_answer(reload.client, NULL);
+		return;
 	}
-	snprintf(new.s.ctlsock, sizeof(new.s.ctlsock), "%s", mon.conf.s.ctlsock);
-	conf_release(&mon.conf);
-	mon.conf = new;
-	netwatch_routes(mon.conf.follow_default);
-	log_info("configuration reloaded, generation %llu",
-	    (unsigned long long)mon.conf.s.conf_generation);
-	notify_ready(mon.admin, mon.weight);
-	return 0;
+	log_warnx("reload failed, netcfg refused the rules: putting the old "
+	    "configuration back");
+	failed = mon.conf;
+	reload.prev.s.conf_generation = generation + 1;
+	/* cgroup.c keeps the files of the last config prepared: the new one's. */
+	if (cgroup_prepare(&reload.prev.s) == -1)
+		log_warnx("the old cgroup is gone: sampling stays as it is");
+	monitor_apply(&reload.prev);
+	conf_release(&failed);
+	reload_answer(reload.client, why);
 }
 
 static void
@@ -307,6 +376,12 @@ monitor_stop(void)
 	proc_no_restart();
 	log_info("stopping");
 	notify_stopping();
+	if (reload.pending) {
+		reload.pending = 0;
+		conf_release(&reload.prev);
+		control_done(reload.client, "lbnoded stopped before the new "
+		    "rules were in force");
+	}
 	clock_gettime(CLOCK_MONOTONIC, &mon.stop_started);
 	if (mon.conf.s.on_exit == EXIT_REMOVE && proc_running(PROC_NETCFG)) {
 		dr_remove_all();
@@ -318,11 +393,17 @@ monitor_stop(void)
 	monitor_stop_tick(-1, 0, NULL);
 }
 
+/* Something no restart can mend: stop as on SIGTERM, but exit 1. */
+void
+monitor_fail(void)
+{
+	mon.exit_status = 1;
+	monitor_stop();
+}
+
 static void
 monitor_signal(int sig, short ev, void *arg)
 {
-	char	 err[256];
-
 	switch (sig) {
 	case SIGTERM:
 	case SIGINT:
@@ -330,8 +411,7 @@ monitor_signal(int sig, short ev, void *arg)
 		break;
 	case SIGHUP:
 		log_info("SIGHUP: reloading %s", mon.conffile);
-		if (!mon.stopping)
-			(void)monitor_reload(err, sizeof(err));
+		monitor_reload(0);
 		break;
 	}
 }
@@ -351,24 +431,31 @@ monitor_signals(void)
 	}
 }
 
+/*
+ * Everything that can be found wrong before the fork is, so it is told
+ * on the terminal; what goes wrong after it reaches the waiting parent
+ * through daemon.c.
+ */
 static void
-monitor_start(void)
+monitor_start(int verbose)
 {
 	if (sodium_init() == -1)
 		fatalx("sodium_init failed");
-	if (parse_config(mon.conffile, &mon.conf) == -1)
+	if (parse_config(mon.conffile, &mon.conf) == -1 ||
+	    checkconf(&mon.conf) == -1)
 		exit(1);
-	check_user(mon.conf.s.user);
 	mon.conf.s.conf_generation = 1;
+	/* From here on, only errors reach the terminal (through daemon.c). */
+	if (!mon.foreground)
+		daemon_detach(verbose);
 	if (confsend_prepare(&mon.conf) == -1)
 		exit(1);
-	if (!mon.foreground && daemon(0, 0) == -1)
-		fatal("daemon");
 	mon.admin = state_load(mon.conf.s.statefile);
 	if ((mon.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	monitor_signals();
-	if (control_init(mon.conf.s.ctlsock, LBNODED_GROUP) == -1)
+	if (checkconf_ctlsock_dir(&mon.conf) == -1 ||
+	    control_init(mon.conf.s.ctlsock, LBNODED_GROUP) == -1)
 		exit(1);
 	control_listen(mon.base);
 	netwatch_init(mon.base, &mon.conf);
@@ -386,7 +473,7 @@ monitor_main(int argc, char *argv[])
 	int	 ch, checkonly = 0, verbose = 0;
 
 	mon.conffile = LBNODED_CONF;
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+	while ((ch = getopt(argc, argv, "df:nvV")) != -1) {
 		switch (ch) {
 		case 'd':
 			mon.foreground = 1;
@@ -395,11 +482,14 @@ monitor_main(int argc, char *argv[])
 			mon.conffile = optarg;
 			break;
 		case 'n':
-			checkonly = 1;
+			checkonly++;
 			break;
 		case 'v':
 			verbose++;
 			break;
+		case 'V':
+			printf("lbnoded %s\n", PACKAGE_VERSION);
+			return 0;
 		default:
 			usage();
 		}
@@ -407,17 +497,17 @@ monitor_main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 	if (checkonly)
-		return config_check(mon.conffile, verbose);
+		return config_check(mon.conffile, verbose, checkonly > 1);
 	if (geteuid() != 0)
 		errx(1, "need root privileges");
 
-	log_init(mon.foreground, verbose);
+	log_init(1, verbose);
 	log_procname("monitor");
 	notify_init();
-	monitor_start();
+	monitor_start(verbose);
 	event_base_dispatch(mon.base);
 	control_cleanup(mon.conf.s.ctlsock);
 	log_info("stopped");
 	conf_release(&mon.conf);
-	return 0;
+	return mon.exit_status;
 }

@@ -11,18 +11,45 @@
  * protocol and port range, in the order written; a block without ports
  * (loopback mode only) becomes one entry with proto 0.
  */
+/* The settings checkconf.c checks against the system, by where they were set. */
+enum conf_item {
+	ITEM_INTERFACE,
+	ITEM_USER,
+	ITEM_CHROOT,
+	ITEM_KEYFILE,
+	ITEM_CGROUP,
+	ITEM_CTLSOCK,
+	ITEM_MAX
+};
+
+struct conf_where {
+	char			 file[PATH_MAX_LEN];
+	int			 line;		/* 0: not set, the default */
+};
+
 struct lbn_conf {
 	struct lbn_settings	 s;
 	struct dr_entry		*entries;
 	size_t			 nentries;
 	struct key_msg		 key;		/* read by confsend_prepare */
 	int			 follow_default;	/* no interface: the default route's */
+	struct conf_where	 where[ITEM_MAX];
 };
+
+/* The "file:line: message" lines of the last parse and check, as kept. */
+#define CONF_ERRORS_MAX		CTL_FAIL_MAX
 
 /* parse.y */
 int	 parse_config(const char *, struct lbn_conf *);
-const char *parse_error(void);		/* first "file:line: message" of the last parse */
+const char *parse_error(void);		/* its error lines, '\n' between them */
+void	 config_error(const struct conf_where *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 lines_append(char *, size_t, const char *);	/* '\n' between */
 void	 conf_free(struct lbn_conf *);
+
+/* checkconf.c: what the config refers to, on this system */
+int	 checkconf(const struct lbn_conf *);	/* -1: config_error() said why */
+int	 checkconf_ctlsock_dir(const struct lbn_conf *);	/* make it if missing */
 
 /* printconf.c */
 void	 print_config(FILE *, const struct lbn_conf *);
@@ -33,7 +60,7 @@ struct imsg;
 
 /* monitor.c: what control.c asks of the rest of the monitor */
 void	 monitor_set_admin(uint32_t);		/* persist, tell the reporter */
-int	 monitor_reload(char *, size_t);	/* -1: the parse error, in the buffer */
+void	 monitor_reload(uint32_t);		/* client id, 0 for none */
 void	 monitor_set_verbose(int);
 int	 monitor_to_reporter(uint32_t, uint32_t, const void *, size_t);
 
@@ -43,6 +70,7 @@ void	 control_listen(struct event_base *);
 void	 control_cleanup(const char *);
 void	 control_relay(struct imsg *);		/* reporter's answer, to its client */
 void	 control_send(uint32_t, uint32_t, const void *, size_t);
+void	 control_done(uint32_t, const char *);	/* OK, or FAIL with it; END */
 void	 control_reporter_lost(void);
 
 /* dr.c: the desired DR state and netcfg's view of it */
@@ -75,7 +103,9 @@ void	 proc_stop_all(int);
 int	 proc_all_gone(void);
 const uint32_t *proc_restarts(void);
 
-/* monitor.c: callbacks from proc.c and netwatch.c */
+/* monitor.c: callbacks from proc.c, dr.c and netwatch.c */
+void	 monitor_fail(void);			/* stop, exit 1 */
+void	 monitor_config_done(uint64_t, int, const char *);	/* generation, ok, why */
 void	 monitor_child_up(enum lbn_proc);
 void	 monitor_follow_interface(void);
 void	 monitor_dispatch_netcfg(struct imsgev *, struct imsg *);
@@ -94,11 +124,16 @@ void	 netwatch_routes(int);			/* follow the default route */
 
 /* cgroup.c: the files behind "sample cgroup" */
 int	 cgroup_prepare(const struct lbn_settings *);
+int	 cgroup_check(const char *);		/* "auto" or a path; -1: no files */
 void	 cgroup_send(void);
 
 /* state.c: the admin state file */
 uint32_t state_load(const char *);
 void	 state_save(const char *, uint32_t);
+
+/* daemon.c: the background, and the parent that waits until we are ready */
+void	 daemon_detach(int);			/* verbosity */
+void	 daemon_ready(void);
 
 /* notify.c: systemd's notify protocol */
 void	 notify_init(void);

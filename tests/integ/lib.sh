@@ -5,6 +5,9 @@
 
 : "${LBNODED:=$top_builddir/lbnoded}"
 : "${LBNODECTL:=$top_builddir/lbnodectl}"
+# The version configure gave the build, as -V and /metrics must print it.
+VERSION=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' \
+    "$top_builddir/config.h")
 TAP_N=0
 TAP_FAILED=0
 LAB_NS=""
@@ -33,6 +36,8 @@ check() {	# check NAME COMMAND...: one test, passing when COMMAND succeeds
 }
 
 diag() { echo "# $*"; }
+
+not() { ! "$@"; }	# for check: COMMAND must fail
 
 bail() { echo "Bail out! $*"; exit 1; }
 
