@@ -56,7 +56,9 @@ void	 dr_netcfg_reply(struct imsg *);
 void	 dr_push_begin(struct imsg *);		/* from the reporter */
 void	 dr_push_entry(struct imsg *);
 void	 dr_push_commit(void);
-void	 dr_netcfg_lost(void);
+void	 dr_netcfg_lost(const char *);	/* why: "died", "did not answer" */
+void	 dr_reporter_lost(void);
+size_t	 dr_busy_entries(void);		/* for netcfg's liveness bound */
 
 /* proc.c: the children */
 struct imsgev;
@@ -68,6 +70,7 @@ int	 proc_send(enum lbn_proc, uint32_t, uint32_t, int, const void *,
 int	 proc_running(enum lbn_proc);
 void	 proc_write_now(enum lbn_proc);
 void	 proc_restart(enum lbn_proc);		/* e.g. the user changed */
+void	 proc_kill(enum lbn_proc);		/* restart, reading no more */
 void	 proc_no_restart(void);
 void	 proc_stop_all(int);
 int	 proc_all_gone(void);
