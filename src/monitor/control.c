@@ -450,12 +450,16 @@ control_reporter_lost(void)
 static void
 client_admin(struct ctl_client *c, const struct admin_msg *am)
 {
+	char	 err[256];
+
 	switch (am->state) {
 	case ADMIN_READY:
 	case ADMIN_DRAIN:
 	case ADMIN_MAINT:
-		monitor_set_admin(am->state);
-		client_done(c, NULL);
+		if (monitor_set_admin(am->state, err, sizeof(err)) == -1)
+			client_done(c, err);
+		else
+			client_done(c, NULL);
 		break;
 	default:
 		client_done(c, "unknown admin state");

@@ -31,7 +31,7 @@ struct event_base;
 struct imsg;
 
 /* monitor.c: what control.c asks of the rest of the monitor */
-void	 monitor_set_admin(uint32_t);		/* persist, tell the reporter */
+int	 monitor_set_admin(uint32_t, char *, size_t);	/* persist, tell the reporter; -1: why in the buffer */
 int	 monitor_reload(char *, size_t);	/* -1: the parse error, in the buffer */
 void	 monitor_set_verbose(int);
 int	 monitor_to_reporter(uint32_t, uint32_t, const void *, size_t);
@@ -93,7 +93,7 @@ void	 cgroup_send(void);
 
 /* state.c: the admin state file */
 uint32_t state_load(const char *);
-void	 state_save(const char *, uint32_t);
+int	 state_save(const char *, uint32_t, char *, size_t);	/* -1: why in the buffer */
 
 /* notify.c: systemd's notify protocol */
 void	 notify_init(void);
