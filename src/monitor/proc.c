@@ -35,7 +35,7 @@
 #define STABLE_MS		BACKOFF_MAX_MS	/* alive this long: reset backoff */
 #define CHILD_ARGS_MAX		16
 #define PING_TICK_MS		1000
-#define PING_TICKS_MAX		5	/* unanswered this long: hung */
+#define PING_TICKS_MAX		3	/* unanswered this long: hung */
 #define PING_ENTRIES_PER_TICK	2000	/* netcfg's allowance: 0.5 ms an entry */
 
 struct child {
