@@ -180,18 +180,23 @@ dr_pump(void)
 	}
 }
 
-/* The answer to a push that netcfg never saw, and the push forgotten. */
+/*
+ * The answer to a push that netcfg did not apply, and the push
+ * forgotten.  The rules are as they were: an audited refusal.
+ */
 static void
 push_fail(const char *reason)
 {
 	struct dr_result	 r;
+	char			 lb[ADDR_STRLEN];
 
 	memset(&r, 0, sizeof(r));
 	r.origin = ORIGIN_LB;
 	r.status = DR_FAILED;
 	r.generation = push_set.generation;
 	snprintf(r.reason, sizeof(r.reason), "%s", reason);
-	log_warnx("lb push generation %llu failed: %s",
+	log_audit("lb %s: push generation %llu failed, nothing changed: %s",
+	    addr_str(&push_set.lb, lb, sizeof(lb)),
 	    (unsigned long long)r.generation, reason);
 	monitor_to_reporter(IMSG_REP_PUSH_RESULT, 0, &r, sizeof(r));
 	monitor_to_reporter(IMSG_DR_DONE, 0, NULL, 0);
@@ -201,10 +206,11 @@ push_fail(const char *reason)
 
 /* Its entries are dropped as they come; COMMIT gets the refusal. */
 static void
-push_refuse(uint64_t generation, const char *reason)
+push_refuse(const struct dr_begin *b, const char *reason)
 {
 	set_clear(&push_set);
-	push_set.generation = generation;
+	push_set.generation = b->generation;
+	push_set.lb = b->lb;
 	snprintf(push_refusal, sizeof(push_refusal), "%s", reason);
 	push_state = PUSH_REFUSED;
 }
@@ -248,13 +254,13 @@ dr_push_begin(struct imsg *imsg)
 		log_warnx("lb push while another is pending: the earlier "
 		    "one is abandoned");
 		push_abandon();
-		push_refuse(b.generation, "another push is pending");
+		push_refuse(&b, "another push is pending");
 		return;
 	case PUSH_IDLE:
 		break;
 	}
 	if (b.count > VIP_ENTRIES_MAX) {
-		push_refuse(b.generation, "too many entries");
+		push_refuse(&b, "too many entries");
 		return;
 	}
 	set_clear(&push_set);
