@@ -38,6 +38,8 @@ static const struct sandbox_rule allowed[] = {
 	SANDBOX_ALLOW(SCMP_SYS(gettid)),
 	SANDBOX_ALLOW(SCMP_SYS(clock_gettime)),
 	SANDBOX_ALLOW(SCMP_SYS(ioctl)),
+	SANDBOX_ALLOW(SCMP_SYS(sigaltstack)),	/* AddressSanitizer's _exit */
+	SANDBOX_ALLOW(SCMP_SYS(madvise)),
 };
 
 enum child_does {
