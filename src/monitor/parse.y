@@ -777,10 +777,10 @@ file_open(const char *name, struct file *parent, const char **why)
 
 /* Only root, or whoever runs the check, may have put it there. */
 static int
-trusted(const struct stat *st)
+trusted(uid_t uid, mode_t mode)
 {
-	return (st->st_uid == 0 || st->st_uid == geteuid()) &&
-	    (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
+	return (uid == 0 || uid == geteuid()) &&
+	    (mode & (S_IWGRP | S_IWOTH)) == 0;
 }
 
 /* The first directory above path that is not trusted, in buf; or NULL. */
@@ -796,7 +796,7 @@ dirs_untrusted(char *path, char *buf, size_t len)
 			snprintf(buf, len, "%s: %s", d, strerror(errno));
 			return buf;
 		}
-		if (!trusted(&st)) {
+		if (!trusted(st.st_uid, st.st_mode)) {
 			snprintf(buf, len, "directory %s is not owned by root "
 			    "or is writable by others", d);
 			return buf;
@@ -817,11 +817,8 @@ static const char *
 include_untrusted(const struct file *f, char *buf, size_t len)
 {
 	char		 path[PATH_MAX];
-	struct stat	 st;
 
-	st.st_uid = f->uid;
-	st.st_mode = f->mode;
-	if (!trusted(&st))
+	if (!trusted(f->uid, f->mode))
 		return "not owned by root or writable by others";
 	if (snprintf(path, sizeof(path), "%s", f->name) >= (int)sizeof(path))
 		return strerror(ENAMETOOLONG);
@@ -1260,8 +1257,8 @@ seen_cmp(const void *a, const void *b)
 static void
 vip_first_seen(void)
 {
-	struct vip_seen	 *v, **found;
-	char		  buf[ADDR_STRLEN];
+	struct vip_seen	*v, **found;
+	char		 buf[ADDR_STRLEN];
 
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		fatal("%s", __func__);

@@ -48,15 +48,12 @@ state_dir_open(const char *dir, char *err, size_t errlen)
 	struct stat	 st;
 	int		 fd;
 
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "state directory %s: %s", dir,
 		    strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "state directory %s: %s", dir,
-		    strerror(errno));
-		close(fd);
+		if (fd != -1)
+			close(fd);
 		return -1;
 	}
 	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
@@ -82,8 +79,9 @@ state_write_new(int dirfd, const char *tmp, uint32_t state)
 	    O_NOFOLLOW | O_CLOEXEC, 0644)) == -1)
 		return -1;
 	len = snprintf(line, sizeof(line), "%s\n", admin_name(state));
+	errno = 0;
 	if (write(fd, line, (size_t)len) != len) {
-		if (errno == 0)
+		if (errno == 0)		/* a short write: the disk is full */
 			errno = ENOSPC;
 		close(fd);
 		return -1;
@@ -117,7 +115,6 @@ state_save(const char *path, uint32_t state, char *err, size_t errlen)
 	snprintf(tmp, sizeof(tmp), "%s.new", base);
 	if ((dirfd = state_dir_open(dir, err, errlen)) == -1)
 		return -1;
-	errno = 0;
 	if (state_write_new(dirfd, tmp, state) == -1 ||
 	    renameat(dirfd, tmp, dirfd, base) == -1) {
 		saved = errno;
