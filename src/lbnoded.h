@@ -172,12 +172,16 @@ enum imsg_type {
 	IMSG_CONF_SETTINGS,	/* struct lbn_settings */
 	IMSG_CONF_END,		/* -, the configuration is complete */
 	IMSG_CTL_VERBOSE,	/* int, log verbosity */
+	IMSG_PING,		/* -, answer IMSG_PONG: are you alive? */
 
 	/* monitor -> netcfg */
 	IMSG_DR_BEGIN,		/* struct dr_begin */
 	IMSG_DR_ENTRY,		/* struct dr_entry */
 	IMSG_DR_COMMIT,		/* -, apply what came since IMSG_DR_BEGIN */
 	IMSG_DR_REMOVE_ALL,	/* -, stop: remove all we added */
+
+	/* both children -> monitor */
+	IMSG_PONG,		/* -, the answer to IMSG_PING */
 
 	/* netcfg -> monitor */
 	IMSG_DR_RESULT,		/* struct dr_result */

@@ -130,23 +130,40 @@ sandbox_pdeathsig(void)
 }
 
 #ifdef SECCOMP_DEBUG
+#ifndef SYS_SECCOMP
+#define SYS_SECCOMP	1	/* the kernel's si_code for a seccomp trap; glibc lacks it */
+#endif
+
+/*
+ * A SIGSYS is a seccomp trap only when the kernel says so in si_code;
+ * one sent with kill(1) or tgkill(2) names its sender instead, and
+ * si_syscall means nothing then.  Either way the process ends, as the
+ * filter would have ended it.
+ */
 static void
 sandbox_sigsys(int sig, siginfo_t *info, void *ctx)
 {
-	char	*name;
+	char	*name = NULL;
 	char	 msg[128];
 	int	 len;
 
 	(void)sig;
 	(void)ctx;
-	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
-	    info->si_syscall);
-	len = snprintf(msg, sizeof(msg), "seccomp: syscall %s (%d) denied\n",
-	    name ? name : "?", info->si_syscall);
-	if (len > 0)
-		(void)write(STDERR_FILENO, msg, (size_t)len);
-	logit(LOG_CRIT, "seccomp: syscall %s (%d) denied", name ? name : "?",
-	    info->si_syscall);
+	if (info->si_code == SYS_SECCOMP) {
+		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
+		    info->si_syscall);
+		len = snprintf(msg, sizeof(msg), "seccomp: syscall %s (%d) "
+		    "denied", name ? name : "?", info->si_syscall);
+	} else
+		len = snprintf(msg, sizeof(msg), "SIGSYS sent by pid %d, uid "
+		    "%d: not a seccomp violation", (int)info->si_pid,
+		    (int)info->si_uid);
+	if (len > 0 && (size_t)len < sizeof(msg)) {
+		msg[len] = '\n';
+		(void)write(STDERR_FILENO, msg, (size_t)len + 1);
+		msg[len] = '\0';
+	}
+	logit(LOG_CRIT, "%s", msg);
 	_exit(1);
 }
 

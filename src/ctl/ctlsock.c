@@ -9,9 +9,11 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lbnoded.h"
@@ -21,12 +23,42 @@
 
 /* The longest answer: every VIP entry, then OK or FAIL and END. */
 #define CTL_ANSWER_MAX	(VIP_ENTRIES_MAX + CTL_LB_MAX + 8)
+#define CTL_CONNECT_RETRY_MS	20	/* while the daemon's backlog is full */
+
+/*
+ * A local connect() waits while the daemon's backlog is full, for as
+ * long as somebody else keeps it full: ours does not wait, and tries
+ * again until CTL_IDLE_MS have passed.
+ */
+static int
+ctl_connect_within(int fd, const struct sockaddr_un *sun)
+{
+	struct timespec	 t0, now;
+	long		 ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (connect(fd, (const struct sockaddr *)sun,
+		    sizeof(*sun)) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (now.tv_sec - t0.tv_sec) * 1000 +
+		    (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= CTL_IDLE_MS) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		(void)poll(NULL, 0, CTL_CONNECT_RETRY_MS);
+	}
+}
 
 static int
 ctl_connect(const char *path)
 {
 	struct sockaddr_un	 sun;
-	int			 fd;
+	int			 fd, flags;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -35,12 +67,21 @@ ctl_connect(const char *path)
 		return -1;
 	}
 	memcpy(sun.sun_path, path, strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
 		warn("socket");
 		return -1;
 	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+	if (ctl_connect_within(fd, &sun) == 0) {
+		/* The rest of the exchange is paced by poll() in ctl_wait. */
+		if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+		    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) {
+			warn("fcntl");
+			close(fd);
+			return -1;
+		}
 		return fd;
+	}
 	switch (errno) {
 	case ENOENT:
 		warnx("daemon not running (no socket at %s)", path);
@@ -52,6 +93,10 @@ ctl_connect(const char *path)
 	case EPERM:
 		warnx("%s: permission denied (root or group %s only)", path,
 		    LBNODED_GROUP);
+		break;
+	case ETIMEDOUT:
+		warnx("%s: the daemon did not take the connection within %d s",
+		    path, CTL_IDLE_MS / 1000);
 		break;
 	default:
 		warn("%s", path);

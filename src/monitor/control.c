@@ -6,7 +6,12 @@
  * loosened still refuses strangers.
  *
  * A client is local but not trusted to be well formed: a malformed
- * request drops that client, never the monitor.
+ * request drops that client, never the monitor.  Nor is it trusted to
+ * share: each uid but root's may hold a few connections only, some are
+ * kept for root, and a client that says nothing for a while is dropped,
+ * so that root's lbnodectl always gets in.  Every connection is
+ * accepted at once and refused after a look at its credentials, never
+ * left in the backlog, where it would make the next connect() wait.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -21,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -31,6 +37,9 @@
 #include "monitor.h"
 
 #define CONTROL_CLIENTS_MAX	32
+#define CONTROL_ROOT_RESERVED	4	/* of those, kept for root */
+#define CONTROL_UID_MAX		8	/* per uid other than root */
+#define CONTROL_IDLE_S		10	/* silent this long after a request: dropped */
 #define CONTROL_BACKLOG		8
 /* A client that does not read its answers is dropped past this. */
 #define CONTROL_QUEUE_MAX	(VIP_ENTRIES_MAX + 64)
@@ -39,6 +48,8 @@ struct ctl_client {
 	TAILQ_ENTRY(ctl_client)	 entry;
 	struct imsgev		 iev;
 	struct event		*drop_ev;	/* deferred free, see client_drop */
+	struct event		*idle_ev;	/* CONTROL_IDLE_S without a request */
+	uid_t			 uid;
 	uint32_t		 id;		/* peerid on relayed imsgs */
 	int			 dropping;
 	int			 asked;		/* the reporter owes an END */
@@ -48,6 +59,7 @@ static TAILQ_HEAD(, ctl_client) clients = TAILQ_HEAD_INITIALIZER(clients);
 static size_t		 nclients;
 static uint32_t		 last_id;
 static int		 control_fd = -1;
+static time_t		 control_refused_logged;	/* one line a second at most */
 static struct event	*control_ev;
 static struct event	*control_pause_ev;	/* accept again after EMFILE */
 static struct event_base *control_base;
@@ -203,6 +215,7 @@ control_cleanup(const char *path)
 		imsgev_clear(&c->iev);
 		TAILQ_REMOVE(&clients, c, entry);
 		event_free(c->drop_ev);
+		event_free(c->idle_ev);
 		free(c);
 	}
 	nclients = 0;
@@ -251,7 +264,7 @@ peer_in_group(int fd, gid_t gid)
 }
 
 static int
-peer_allowed(int fd)
+peer_allowed(int fd, uid_t *uid)
 {
 	struct ucred	 cred;
 	socklen_t	 len = sizeof(cred);
@@ -260,6 +273,7 @@ peer_allowed(int fd)
 		log_warn("control: SO_PEERCRED");
 		return 0;
 	}
+	*uid = cred.uid;
 	if (cred.uid == 0)
 		return 1;
 	if (control_has_group &&
@@ -306,10 +320,9 @@ client_free(struct ctl_client *c)
 {
 	TAILQ_REMOVE(&clients, c, entry);
 	event_free(c->drop_ev);
+	event_free(c->idle_ev);
 	free(c);
 	nclients--;
-	if (control_ev != NULL && !evtimer_pending(control_pause_ev, NULL))
-		control_resume(-1, 0, NULL);
 }
 
 static void
@@ -329,6 +342,7 @@ client_drop(struct ctl_client *c, const char *why)
 
 	log_warnx("control: client %u: %s, dropped", c->id, why);
 	imsgev_clear(&c->iev);
+	evtimer_del(c->idle_ev);
 	c->dropping = 1;
 	if (evtimer_add(c->drop_ev, &now) == -1)
 		fatalx("control: cannot schedule a client's release");
@@ -337,8 +351,58 @@ client_drop(struct ctl_client *c, const char *why)
 static void
 control_resume(int fd, short ev, void *arg)
 {
-	if (nclients < CONTROL_CLIENTS_MAX && event_add(control_ev, NULL) == -1)
+	if (event_add(control_ev, NULL) == -1)
 		log_warnx("control: cannot resume accepting");
+}
+
+static void
+client_idle(int fd, short ev, void *arg)
+{
+	client_drop(arg, "idle");
+}
+
+/* The deadline for the client's next request, from now. */
+static void
+client_deadline(struct ctl_client *c)
+{
+	struct timeval	 tv = { CONTROL_IDLE_S, 0 };
+
+	if (evtimer_add(c->idle_ev, &tv) == -1)
+		fatalx("control: cannot schedule a client's deadline");
+}
+
+/*
+ * Room for one more client of uid?  Root may use every slot; others
+ * leave CONTROL_ROOT_RESERVED free and hold CONTROL_UID_MAX each.
+ */
+static int
+control_room(uid_t uid)
+{
+	struct ctl_client	*c;
+	size_t			 same = 0;
+
+	if (nclients >= CONTROL_CLIENTS_MAX)
+		return 0;
+	if (uid == 0)
+		return 1;
+	if (nclients >= CONTROL_CLIENTS_MAX - CONTROL_ROOT_RESERVED)
+		return 0;
+	TAILQ_FOREACH(c, &clients, entry)
+		same += c->uid == uid && !c->dropping;
+	return same < CONTROL_UID_MAX;
+}
+
+/* Logged once a second at most: a flood of refusals is one line. */
+static void
+control_refuse(uid_t uid)
+{
+	time_t	 now = time(NULL);
+
+	if (now == control_refused_logged)
+		return;
+	control_refused_logged = now;
+	log_warnx("control: refused a client of uid %u: no free slot for it "
+	    "(%zu clients)", (unsigned)uid, nclients);
 }
 
 /* Out of fds: the pending connection would wake us at once, forever. */
@@ -358,6 +422,7 @@ control_accept(int lfd, short ev, void *arg)
 {
 	struct ctl_client	*c;
 	char			 name[16];
+	uid_t			 uid;
 	int			 fd;
 
 	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -369,7 +434,12 @@ control_accept(int lfd, short ev, void *arg)
 			log_warn("control: accept");
 		return;
 	}
-	if (!peer_allowed(fd)) {
+	if (!peer_allowed(fd, &uid)) {
+		close(fd);
+		return;
+	}
+	if (!control_room(uid)) {
+		control_refuse(uid);
 		close(fd);
 		return;
 	}
@@ -379,21 +449,25 @@ control_accept(int lfd, short ev, void *arg)
 		return;
 	}
 	c->id = client_new_id();
+	c->uid = uid;
 	snprintf(name, sizeof(name), "ctl%u", c->id);
 	c->drop_ev = evtimer_new(control_base, client_free_cb, c);
-	if (c->drop_ev == NULL || imsgev_init(&c->iev, control_base, fd, 0,
-	    name, client_dispatch, client_closed, c) == -1) {
+	c->idle_ev = evtimer_new(control_base, client_idle, c);
+	if (c->drop_ev == NULL || c->idle_ev == NULL ||
+	    imsgev_init(&c->iev, control_base, fd, 0, name, client_dispatch,
+	    client_closed, c) == -1) {
 		log_warnx("control: cannot set up client %u", c->id);
 		if (c->drop_ev != NULL)
 			event_free(c->drop_ev);
+		if (c->idle_ev != NULL)
+			event_free(c->idle_ev);
 		free(c);
 		close(fd);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&clients, c, entry);
-	/* At the limit, leave the rest waiting in the backlog. */
-	if (++nclients >= CONTROL_CLIENTS_MAX)
-		event_del(control_ev);
+	nclients++;
+	client_deadline(c);
 }
 
 static void
@@ -450,12 +524,16 @@ control_reporter_lost(void)
 static void
 client_admin(struct ctl_client *c, const struct admin_msg *am)
 {
+	char	 err[256];
+
 	switch (am->state) {
 	case ADMIN_READY:
 	case ADMIN_DRAIN:
 	case ADMIN_MAINT:
-		monitor_set_admin(am->state);
-		client_done(c, NULL);
+		if (monitor_set_admin(am->state, err, sizeof(err)) == -1)
+			client_done(c, err);
+		else
+			client_done(c, NULL);
 		break;
 	default:
 		client_done(c, "unknown admin state");
@@ -484,6 +562,7 @@ client_dispatch(struct imsgev *iev, struct imsg *imsg)
 
 	if (c->dropping)
 		return;
+	client_deadline(c);
 	if (imsgbuf_queuelen(&iev->ibuf) > CONTROL_QUEUE_MAX) {
 		client_drop(c, "not reading its answers");
 		return;

@@ -21,19 +21,39 @@ struct dr_set {
 	struct lbn_addr		 lb;
 };
 
+/* The request netcfg is working on, which says whose its answer is. */
 enum dr_request {
 	REQ_NONE,
 	REQ_CONFIG,
 	REQ_LB_REPLAY,
-	REQ_PUSH,
+	REQ_PUSH,		/* the reporter's push: it gets the answer */
+	REQ_PUSH_ABANDONED,	/* a push whose reporter is gone or moved on */
 	REQ_REMOVE
+};
+
+/*
+ * The reporter's push, from its BEGIN to our DONE.  The reporter has
+ * at most one outstanding; every push it starts gets exactly one
+ * answer, unless the reporter dies first.  Whatever the reporter sends
+ * in whatever order, the monitor does not stop: entries of a refused
+ * push are dropped until its COMMIT, and a reporter that breaks the
+ * sequence otherwise is restarted.
+ */
+enum push_state {
+	PUSH_IDLE,		/* no push outstanding */
+	PUSH_RECEIVING,		/* BEGIN taken, entries arriving */
+	PUSH_REFUSED,		/* BEGIN refused: drop entries, answer at COMMIT */
+	PUSH_QUEUED,		/* complete, waiting for netcfg */
+	PUSH_APPLYING		/* netcfg has it as REQ_PUSH */
 };
 
 static struct dr_set	 config_set;	/* from the config */
 static struct dr_set	 lb_set;	/* last accepted push */
-static struct dr_set	 push_set;	/* a push on its way or waiting */
+static struct dr_set	 push_set;	/* the push being received or queued */
+static struct dr_set	 sent_set;	/* the push netcfg is applying */
 static size_t		 push_expected;
-static int		 push_state;	/* 0 none, 1 receiving, 2 waiting */
+static enum push_state	 push_state;
+static char		 push_refusal[64];	/* PUSH_REFUSED: why */
 static enum dr_request	 inflight;
 static int		 need_config, need_lb, need_remove;
 static int		 config_applied;
@@ -52,6 +72,15 @@ set_clear(struct dr_set *set)
 {
 	free(set->e);
 	memset(set, 0, sizeof(*set));
+}
+
+/* dst takes src's entries; src is left empty. */
+static void
+set_move(struct dr_set *dst, struct dr_set *src)
+{
+	set_clear(dst);
+	*dst = *src;
+	memset(src, 0, sizeof(*src));
 }
 
 static void
@@ -108,6 +137,18 @@ dr_idle(void)
 	return inflight == REQ_NONE && !need_remove;
 }
 
+/*
+ * How many entries the request in flight makes netcfg handle: those it
+ * brings and those in force it may replace.  0 when netcfg is idle.
+ */
+size_t
+dr_busy_entries(void)
+{
+	if (inflight == REQ_NONE)
+		return 0;
+	return config_set.n + lb_set.n + sent_set.n;
+}
+
 int
 dr_applied(void)
 {
@@ -150,28 +191,69 @@ dr_pump(void)
 		need_lb = 0;
 		dr_send_set(ORIGIN_LB, &lb_set);
 		inflight = REQ_LB_REPLAY;
-	} else if (push_state == 2) {
-		dr_send_set(ORIGIN_LB, &push_set);
+	} else if (push_state == PUSH_QUEUED) {
+		set_move(&sent_set, &push_set);
+		dr_send_set(ORIGIN_LB, &sent_set);
 		inflight = REQ_PUSH;
+		push_state = PUSH_APPLYING;
 	}
 }
 
-/* An answer of our own to a push that never reached netcfg. */
+/*
+ * The answer to a push that netcfg did not apply, and the push
+ * forgotten.  The rules are as they were: an audited refusal.
+ */
 static void
-push_refuse(const char *reason)
+push_fail(const char *reason)
 {
 	struct dr_result	 r;
+	char			 lb[ADDR_STRLEN];
 
 	memset(&r, 0, sizeof(r));
 	r.origin = ORIGIN_LB;
 	r.status = DR_FAILED;
 	r.generation = push_set.generation;
 	snprintf(r.reason, sizeof(r.reason), "%s", reason);
-	log_warnx("lb push refused: %s", reason);
+	log_audit("lb %s: push generation %llu failed, nothing changed: %s",
+	    addr_str(&push_set.lb, lb, sizeof(lb)),
+	    (unsigned long long)r.generation, reason);
 	monitor_to_reporter(IMSG_REP_PUSH_RESULT, 0, &r, sizeof(r));
 	monitor_to_reporter(IMSG_DR_DONE, 0, NULL, 0);
 	set_clear(&push_set);
-	push_state = 0;
+	push_state = PUSH_IDLE;
+}
+
+/* Its entries are dropped as they come; COMMIT gets the refusal. */
+static void
+push_refuse(const struct dr_begin *b, const char *reason)
+{
+	set_clear(&push_set);
+	push_set.generation = b->generation;
+	push_set.lb = b->lb;
+	snprintf(push_refusal, sizeof(push_refusal), "%s", reason);
+	push_state = PUSH_REFUSED;
+}
+
+/*
+ * Netcfg may still apply it, and then it is in force; but its answer
+ * is nobody's now, so it goes to the log.
+ */
+static void
+push_abandon(void)
+{
+	if (push_state == PUSH_APPLYING && inflight == REQ_PUSH)
+		inflight = REQ_PUSH_ABANDONED;
+	set_clear(&push_set);
+	push_state = PUSH_IDLE;
+}
+
+/* The reporter broke the push sequence: it is restarted, we go on. */
+static void
+push_broken(const char *what)
+{
+	log_warnx("reporter: %s, restarting it", what);
+	push_abandon();
+	proc_kill(PROC_REPORTER);
 }
 
 void
@@ -181,23 +263,33 @@ dr_push_begin(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &b, sizeof(b)) == -1)
 		fatalx("%s: bad IMSG_REP_PUSH_BEGIN", __func__);
-	if (push_state != 0) {
-		log_warnx("lb push while another is pending: ignored");
+	switch (push_state) {
+	case PUSH_RECEIVING:
+	case PUSH_REFUSED:
+		push_broken("push begun inside a push");
 		return;
+	case PUSH_QUEUED:
+	case PUSH_APPLYING:
+		log_warnx("lb push while another is pending: the earlier "
+		    "one is abandoned");
+		push_abandon();
+		push_refuse(&b, "another push is pending");
+		return;
+	case PUSH_IDLE:
+		break;
 	}
 	if (b.count > VIP_ENTRIES_MAX) {
-		push_set.generation = b.generation;
-		push_refuse("too many entries");
+		push_refuse(&b, "too many entries");
 		return;
 	}
 	set_clear(&push_set);
+	push_set.generation = b.generation;
+	push_set.lb = b.lb;
 	if (b.count > 0 && (push_set.e = calloc(b.count,
 	    sizeof(*push_set.e))) == NULL)
 		fatal(__func__);
-	push_set.generation = b.generation;
-	push_set.lb = b.lb;
 	push_expected = b.count;
-	push_state = 1;
+	push_state = PUSH_RECEIVING;
 }
 
 void
@@ -207,39 +299,59 @@ dr_push_entry(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &e, sizeof(e)) == -1)
 		fatalx("%s: bad IMSG_REP_PUSH_ENTRY", __func__);
-	if (push_state != 1 || push_set.n >= push_expected)
-		fatalx("%s: entry outside a push", __func__);
+	if (push_state == PUSH_REFUSED)
+		return;
+	if (push_state != PUSH_RECEIVING || push_set.n >= push_expected) {
+		push_broken("push entry outside a push");
+		return;
+	}
 	push_set.e[push_set.n++] = e;
 }
 
 void
 dr_push_commit(void)
 {
-	if (push_state != 1 || push_set.n != push_expected)
-		fatalx("%s: incomplete push", __func__);
-	if (!proc_running(PROC_NETCFG)) {
-		push_refuse("netcfg is not running");
+	switch (push_state) {
+	case PUSH_REFUSED:
+		push_fail(push_refusal);
+		return;
+	case PUSH_RECEIVING:
+		if (push_set.n == push_expected)
+			break;
+		/* FALLTHROUGH */
+	default:
+		push_broken("push commit outside a complete push");
 		return;
 	}
-	push_state = 2;
+	if (!proc_running(PROC_NETCFG)) {
+		push_fail("netcfg is not running");
+		return;
+	}
+	push_state = PUSH_QUEUED;
 	dr_pump();
 }
 
+/* The reporter died: nobody is waiting for its push any more. */
+void
+dr_reporter_lost(void)
+{
+	push_abandon();
+}
+
 static void
-dr_result_logged(const struct dr_result *r)
+dr_result_logged(const char *what, const struct dr_result *r)
 {
 	if (r->status == DR_OK)
-		log_debug("netcfg: %s rules in force, %u entries",
-		    r->origin == ORIGIN_CONFIG ? "config" : "lb", r->nentries);
+		log_debug("netcfg: %s rules in force, %u entries", what,
+		    r->nentries);
 	else
-		log_warnx("netcfg refused the %s rules: %s",
-		    r->origin == ORIGIN_CONFIG ? "config" : "lb", r->reason);
+		log_warnx("netcfg refused the %s rules: %s", what, r->reason);
 }
 
 static void
 dr_config_result(const struct dr_result *r)
 {
-	dr_result_logged(r);
+	dr_result_logged("config", r);
 	config_answer.generation = r->generation;
 	config_answer.ok = r->status == DR_OK;
 	config_answer.why[0] = '\0';
@@ -259,20 +371,23 @@ dr_result(struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &r, sizeof(r)) == -1)
 		fatalx("%s: bad IMSG_DR_RESULT", __func__);
+	r.reason[sizeof(r.reason) - 1] = '\0';
 	switch (inflight) {
 	case REQ_CONFIG:
 		dr_config_result(&r);
 		break;
 	case REQ_LB_REPLAY:
-		dr_result_logged(&r);
+		dr_result_logged("lb", &r);
 		break;
 	case REQ_PUSH:
-		if (r.status == DR_OK) {
-			set_clear(&lb_set);
-			lb_set = push_set;
-			memset(&push_set, 0, sizeof(push_set));
-		}
-		monitor_to_reporter(IMSG_REP_PUSH_RESULT, 0, &r, sizeof(r));
+	case REQ_PUSH_ABANDONED:
+		if (r.status == DR_OK)
+			set_move(&lb_set, &sent_set);
+		if (inflight == REQ_PUSH)
+			monitor_to_reporter(IMSG_REP_PUSH_RESULT, 0, &r,
+			    sizeof(r));
+		else
+			dr_result_logged("abandoned lb push's", &r);
 		break;
 	case REQ_REMOVE:
 		log_debug("netcfg removed our rules");
@@ -294,6 +409,18 @@ entry_refused(const struct dr_entry_result *er, char *line, size_t len)
 		    er->index, er->reason);
 	else
 		snprintf(line, len, "entry %u: %s", er->index, er->reason);
+}
+
+static void
+dr_done(void)
+{
+	if (inflight == REQ_PUSH) {
+		monitor_to_reporter(IMSG_DR_DONE, 0, NULL, 0);
+		push_state = PUSH_IDLE;
+	}
+	set_clear(&sent_set);
+	inflight = REQ_NONE;
+	dr_pump();
 }
 
 void
@@ -326,14 +453,8 @@ dr_netcfg_reply(struct imsg *imsg)
 	case IMSG_DR_DONE:
 		if (imsg_get_data(imsg, NULL, 0) == -1 || inflight == REQ_NONE)
 			fatalx("%s: bad IMSG_DR_DONE", __func__);
-		if (inflight == REQ_PUSH) {
-			monitor_to_reporter(IMSG_DR_DONE, 0, NULL, 0);
-			set_clear(&push_set);
-			push_state = 0;
-		}
 		done = inflight;
-		inflight = REQ_NONE;
-		dr_pump();
+		dr_done();
 		if (done == REQ_CONFIG)
 			monitor_config_done(config_answer.generation,
 			    config_answer.ok, config_answer.why);
@@ -341,12 +462,27 @@ dr_netcfg_reply(struct imsg *imsg)
 	}
 }
 
-/* netcfg died: what it was doing is lost; the replay redoes it. */
+/*
+ * netcfg died or was killed: what it was doing is lost, and the replay
+ * redoes the config and the push in force.  A push it had or was about
+ * to get fails now, so the LB hears of it and may retry.
+ */
 void
-dr_netcfg_lost(void)
+dr_netcfg_lost(const char *why)
 {
-	if (inflight == REQ_PUSH)
-		push_refuse("netcfg restarted");
+	char	 reason[96];
+
+	snprintf(reason, sizeof(reason), "netcfg %s", why);
+	if (inflight == REQ_CONFIG)
+		log_warnx("config generation %llu not confirmed: %s, "
+		    "applying it again", (unsigned long long)
+		    config_set.generation, reason);
+	if (push_state == PUSH_APPLYING || push_state == PUSH_QUEUED) {
+		if (push_state == PUSH_APPLYING)
+			set_move(&push_set, &sent_set);
+		push_fail(reason);
+	}
+	set_clear(&sent_set);
 	inflight = REQ_NONE;
 }
 

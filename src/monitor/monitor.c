@@ -198,18 +198,26 @@ monitor_dispatch_reporter(struct imsgev *iev, struct imsg *imsg)
 	}
 }
 
-void
-monitor_set_admin(uint32_t state)
+/*
+ * Saved first: a state that is not on disk would not survive a restart,
+ * so it is refused and the old one stays in force, for the LBs too.
+ */
+int
+monitor_set_admin(uint32_t state, char *err, size_t errlen)
 {
+	if (state_save(mon.conf.s.statefile, state, err, errlen) == -1) {
+		log_warnx("admin state %s -> %s refused: %s",
+		    admin_name(mon.admin), admin_name(state), err);
+		return -1;
+	}
 	log_audit("admin state %s -> %s: %s", admin_name(mon.admin),
 	    admin_name(state), "lbnodectl");
 	mon.admin = state;
-	/* The LBs first: the fsync of the state file takes milliseconds. */
 	proc_send(PROC_REPORTER, IMSG_REP_ADMIN, 0, -1,
 	    &(struct admin_msg){ .state = state }, sizeof(struct admin_msg));
 	proc_write_now(PROC_REPORTER);
-	state_save(mon.conf.s.statefile, state);
 	notify_status(mon.admin, mon.weight);
+	return 0;
 }
 
 void

@@ -59,7 +59,7 @@ struct event_base;
 struct imsg;
 
 /* monitor.c: what control.c asks of the rest of the monitor */
-void	 monitor_set_admin(uint32_t);		/* persist, tell the reporter */
+int	 monitor_set_admin(uint32_t, char *, size_t);	/* persist, tell the reporter; -1: why in the buffer */
 void	 monitor_reload(uint32_t);		/* client id, 0 for none */
 void	 monitor_set_verbose(int);
 int	 monitor_to_reporter(uint32_t, uint32_t, const void *, size_t);
@@ -85,7 +85,9 @@ void	 dr_netcfg_reply(struct imsg *);
 void	 dr_push_begin(struct imsg *);		/* from the reporter */
 void	 dr_push_entry(struct imsg *);
 void	 dr_push_commit(void);
-void	 dr_netcfg_lost(void);
+void	 dr_netcfg_lost(const char *);	/* why: "died", "did not answer" */
+void	 dr_reporter_lost(void);
+size_t	 dr_busy_entries(void);		/* for netcfg's liveness bound */
 void	 dr_rebuild(void);			/* netcfg's settings changed */
 
 /* proc.c: the children */
@@ -98,6 +100,7 @@ int	 proc_send(enum lbn_proc, uint32_t, uint32_t, int, const void *,
 int	 proc_running(enum lbn_proc);
 void	 proc_write_now(enum lbn_proc);
 void	 proc_restart(enum lbn_proc);		/* e.g. the user changed */
+void	 proc_kill(enum lbn_proc);		/* restart, reading no more */
 void	 proc_no_restart(void);
 void	 proc_stop_all(int);
 int	 proc_all_gone(void);
@@ -129,7 +132,7 @@ void	 cgroup_send(void);
 
 /* state.c: the admin state file */
 uint32_t state_load(const char *);
-void	 state_save(const char *, uint32_t);
+int	 state_save(const char *, uint32_t, char *, size_t);	/* -1: why in the buffer */
 
 /* daemon.c: the background, and the parent that waits until we are ready */
 void	 daemon_detach(int);			/* verbosity */

@@ -14,6 +14,11 @@
 %{
 #include <sys/stat.h>
 #include <net/if.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <search.h>
+#include <unistd.h>
 #include <netinet/in.h>
 #include <ctype.h>
 #include <errno.h>
@@ -31,6 +36,7 @@
 #define STRING_MAX		4096	/* a quoted string */
 #define WORD_MAX		256	/* a bare word: number, address, name */
 #define ERROR_MAX		1024
+#define KEYWORD_QUOTE_MAX	32	/* longer words are not quoted back */
 
 /* One configuration file; kept until the parse ends so locations stay valid. */
 struct file {
@@ -40,6 +46,8 @@ struct file {
 	char		*name;
 	dev_t		 dev;
 	ino_t		 ino;
+	uid_t		 uid;
+	mode_t		 mode;
 	int		 depth;
 	int		 lineno;
 	int		 nl_pending;	/* count the '\n' just returned on the next token */
@@ -73,7 +81,7 @@ struct vip_item {
 	int		 line;
 };
 
-/* Every vip block so far, to find a VIP defined twice. */
+/* Every vip block so far, in a search tree, to find a VIP defined twice. */
 struct vip_seen {
 	struct lbn_addr	 addr;
 	struct where	 where;
@@ -116,8 +124,7 @@ static struct {
 	size_t		 nitems, cap;
 } blk;
 
-static struct vip_seen	*seen;
-static size_t		 nseen, seen_cap;
+static void		*seen;		/* tsearch(3) tree of struct vip_seen */
 static size_t		 entries_cap;
 static int		 entries_full;
 
@@ -145,6 +152,7 @@ static void	 include_file(char *);
 static void	 plist_reset(void);
 static void	 plist_add(int64_t, int64_t);
 static void	 vip_begin(char *);
+static void	 vip_first_seen(void);
 static void	 vip_mode(uint8_t, char *);
 static void	 vip_ports(uint8_t, int64_t);
 static void	 vip_end(void);
@@ -565,6 +573,24 @@ symbol_str(yysymbol_kind_t kind, char *buf, size_t len)
 }
 
 /*
+ * The word is quoted back when it looks like a mistyped keyword.  Other
+ * words may come from a file that was never a configuration, and the
+ * first error goes back to whoever ran "lbnodectl reload": a line of a
+ * file of secrets must not.
+ */
+static void
+unknown_keyword(const char *word)
+{
+	size_t	 len = strlen(word);
+
+	if (len <= KEYWORD_QUOTE_MAX && strspn(word, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == len)
+		conf_error("unknown keyword \"%s\"", word);
+	else
+		conf_error("unknown keyword (not shown: not a word)");
+}
+
+/*
  * Say what was wrong in the user's words: a bare word where a keyword
  * belongs is an unknown keyword, whatever the grammar could have taken;
  * a vip or accept line inside a vip block means its "}" is missing.
@@ -596,7 +622,7 @@ yyreport_syntax_error(const yypcontext_t *ctx)
 	}
 	/* Only a macro name is followed by '=': the word was meant as a keyword. */
 	if (want_assign) {
-		conf_error("unknown keyword \"%s\"", prev_text);
+		unknown_keyword(prev_text);
 		return 0;
 	}
 	if (strcmp(yysymbol_name(got), "'='") == 0) {
@@ -607,7 +633,7 @@ yyreport_syntax_error(const yypcontext_t *ctx)
 		if (want_number)
 			conf_error("\"%s\" is not a number", tok_text);
 		else
-			conf_error("unknown keyword \"%s\"", tok_text);
+			unknown_keyword(tok_text);
 		return 0;
 	}
 	if (got == YYSYMBOL_STRING)
@@ -774,11 +800,17 @@ macro_get(const char *name)
 
 /* --- files --- */
 
+/*
+ * A configuration is a regular file: a device would never end and a
+ * FIFO could block the monitor forever, so the open does not wait and
+ * anything else is refused before a byte is read.  NULL: *why says why.
+ */
 static struct file *
-file_open(const char *name, struct file *parent)
+file_open(const char *name, struct file *parent, const char **why)
 {
 	struct file	*f;
 	struct stat	 st;
+	int		 fd;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL ||
 	    (f->name = strdup(name)) == NULL)
@@ -788,19 +820,79 @@ file_open(const char *name, struct file *parent)
 	f->parent = parent;
 	f->depth = parent != NULL ? parent->depth + 1 : 0;
 	f->lineno = 1;
-	if ((f->fp = fopen(name, "r")) == NULL)
-		return NULL;
-	if (fstat(fileno(f->fp), &st) == -1)
-		fatal("fstat %s", name);
-	if (S_ISDIR(st.st_mode)) {
-		fclose(f->fp);
-		f->fp = NULL;
-		errno = EISDIR;
+	if ((fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		*why = strerror(errno);
 		return NULL;
 	}
+	if (fstat(fd, &st) == -1)
+		fatal("fstat %s", name);
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		*why = S_ISDIR(st.st_mode) ? strerror(EISDIR) :
+		    "not a regular file";
+		return NULL;
+	}
+	if ((f->fp = fdopen(fd, "r")) == NULL)
+		fatal("fdopen %s", name);
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
+	f->uid = st.st_uid;
+	f->mode = st.st_mode;
 	return f;
+}
+
+/* Only root, or whoever runs the check, may have put it there. */
+static int
+trusted(uid_t uid, mode_t mode)
+{
+	return (uid == 0 || uid == geteuid()) &&
+	    (mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+/* The first directory above path that is not trusted, in buf; or NULL. */
+static const char *
+dirs_untrusted(char *path, char *buf, size_t len)
+{
+	struct stat	 st;
+	char		*d = path;
+
+	for (;;) {
+		d = dirname(d);
+		if (stat(d, &st) == -1) {
+			snprintf(buf, len, "%s: %s", d, strerror(errno));
+			return buf;
+		}
+		if (!trusted(st.st_uid, st.st_mode)) {
+			snprintf(buf, len, "directory %s is not owned by root "
+			    "or is writable by others", d);
+			return buf;
+		}
+		if (strcmp(d, "/") == 0 || strcmp(d, ".") == 0)
+			return NULL;
+	}
+}
+
+/*
+ * An included file, the directories on the way to it as written and
+ * those it really is in must all be trusted: otherwise somebody else
+ * could swap in a link to a file of root's and read its first words
+ * back from the errors of "lbnodectl reload".  NULL when they are,
+ * else what is not.
+ */
+static const char *
+include_untrusted(const struct file *f, char *buf, size_t len)
+{
+	char		 path[PATH_MAX];
+
+	if (!trusted(f->uid, f->mode))
+		return "not owned by root or writable by others";
+	if (snprintf(path, sizeof(path), "%s", f->name) >= (int)sizeof(path))
+		return strerror(ENAMETOOLONG);
+	if (dirs_untrusted(path, buf, len) != NULL)
+		return buf;
+	if (realpath(f->name, path) == NULL)
+		return strerror(errno);
+	return dirs_untrusted(path, buf, len);
 }
 
 static void
@@ -827,9 +919,9 @@ static void
 include_file(char *name)
 {
 	struct file	*f, *up;
-	char		 path[PATH_MAX_LEN * 4];
-	const char	*slash = strrchr(file->name, '/');
-	int		 len, saved;
+	char		 path[PATH_MAX_LEN * 4], buf[PATH_MAX_LEN * 4 + 64];
+	const char	*slash = strrchr(file->name, '/'), *why;
+	int		 len;
 
 	if (*name == '/' || slash == NULL)
 		len = snprintf(path, sizeof(path), "%s", name);
@@ -846,10 +938,14 @@ include_file(char *name)
 		    "than %d deep", path, INCLUDE_DEPTH_MAX);
 		return;
 	}
-	if ((f = file_open(path, file)) == NULL) {
-		saved = errno;
-		conf_error("cannot open \"%s\": %s", path,
-		    strerror(saved));
+	if ((f = file_open(path, file, &why)) == NULL) {
+		conf_error("cannot open \"%s\": %s", path, why);
+		return;
+	}
+	if ((why = include_untrusted(f, buf, sizeof(buf))) != NULL) {
+		conf_error("include \"%s\": %s", path, why);
+		fclose(f->fp);
+		f->fp = NULL;
 		return;
 	}
 	for (up = file; up != NULL; up = up->parent)
@@ -864,6 +960,12 @@ include_file(char *name)
 }
 
 /* --- lexer --- */
+
+static int
+is_control_byte(int c)
+{
+	return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f;
+}
 
 static int
 lgetc(void)
@@ -881,7 +983,12 @@ lgetc(void)
 		after_expand = NO_CHAR;
 		return c;
 	}
-	return getc(file->fp);
+	if ((c = getc(file->fp)) == EOF || !is_control_byte(c))
+		return c;
+	/* Not text: a NUL must not end the file early and unnoticed. */
+	conf_error("invalid byte \\x%02x: a configuration is text", c);
+	lex_stopped = 1;
+	return EOF;
 }
 
 static void
@@ -910,7 +1017,8 @@ lex_string(void)
 
 	for (;;) {
 		if ((c = lgetc()) == EOF || c == '\n') {
-			conf_error("unterminated string");
+			if (!lex_stopped)
+				conf_error("unterminated string");
 			lungetc(c);
 			break;
 		}
@@ -1029,6 +1137,8 @@ lex_macro(void)
 static int
 lex_eof(void)
 {
+	if (lex_stopped)
+		return 0;
 	if (file->last_token != NL && file->last_token != 0) {
 		snprintf(tok_text, sizeof(tok_text), "end of line");
 		return NL;
@@ -1178,8 +1288,6 @@ static void
 vip_begin(char *s)
 {
 	const char	*why;
-	char		 buf[ADDR_STRLEN];
-	size_t		 i;
 
 	free(blk.items);
 	memset(&blk, 0, sizeof(blk));
@@ -1197,18 +1305,40 @@ vip_begin(char *s)
 	if (!blk.ok)
 		return;
 	blk.mode = blk.vip.af == AF_INET6 ? MODE_LOOPBACK : MODE_REDIRECT;
-	for (i = 0; i < nseen; i++)
-		if (addr_eq(&seen[i].addr, &blk.vip)) {
-			conf_error("vip %s is already defined at %s:%d",
-			    addr_str(&blk.vip, buf, sizeof(buf)),
-			    seen[i].where.file->name, seen[i].where.line);
-			blk.ok = 0;
-			return;
-		}
-	seen = grow(seen, nseen, &seen_cap, sizeof(*seen));
-	seen[nseen].addr = blk.vip;
-	seen[nseen].where = here();
-	nseen++;
+	vip_first_seen();
+}
+
+static int
+seen_cmp(const void *a, const void *b)
+{
+	const struct lbn_addr	*x = &((const struct vip_seen *)a)->addr;
+	const struct lbn_addr	*y = &((const struct vip_seen *)b)->addr;
+
+	if (x->af != y->af)
+		return x->af < y->af ? -1 : 1;
+	return memcmp(&x->u, &y->u, addr_len(x));
+}
+
+/* The block's VIP must not have had a block before: O(log n) a block. */
+static void
+vip_first_seen(void)
+{
+	struct vip_seen	*v, **found;
+	char		 buf[ADDR_STRLEN];
+
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		fatal("%s", __func__);
+	v->addr = blk.vip;
+	v->where = here();
+	if ((found = tsearch(v, &seen, seen_cmp)) == NULL)
+		fatal("%s", __func__);
+	if (*found == v)
+		return;
+	free(v);
+	conf_error("vip %s is already defined at %s:%d",
+	    addr_str(&blk.vip, buf, sizeof(buf)), (*found)->where.file->name,
+	    (*found)->where.line);
+	blk.ok = 0;
 }
 
 static void
@@ -1364,9 +1494,9 @@ vip_end(void)
 	if (!blk.ok)
 		return;
 	mode = blk.mode == MODE_REDIRECT ? "redirect" : "dnat";
-	/* Unless a bad port line already explains it. */
+	/* Unless a bad port line or the full entry table explains it. */
 	if (blk.mode != MODE_LOOPBACK && blk.nitems == 0) {
-		if (errors == blk.errors)
+		if (errors == blk.errors && !entries_full)
 			conf_error_line(blk.line, "vip block in mode %s needs "
 			    "at least one port", mode);
 		bad = 1;
@@ -1482,9 +1612,8 @@ parse_reset(void)
 	nplist = plist_cap = 0;
 	free(blk.items);
 	memset(&blk, 0, sizeof(blk));
-	free(seen);
+	tdestroy(seen, free);
 	seen = NULL;
-	nseen = seen_cap = 0;
 	expand_buf = NULL;
 	after_expand = NO_CHAR;
 	nunget = 0;
@@ -1497,7 +1626,8 @@ parse_reset(void)
 int
 parse_config(const char *name, struct lbn_conf *conf)
 {
-	int	 i;
+	const char	*why;
+	int		 i;
 
 	parse_reset();
 	errors = 0;
@@ -1505,8 +1635,8 @@ parse_config(const char *name, struct lbn_conf *conf)
 	memset(&newconf, 0, sizeof(newconf));
 	conf_defaults(&newconf.s);
 
-	if ((file = file_open(name, NULL)) == NULL) {
-		error_add(name, 0, strerror(errno));
+	if ((file = file_open(name, NULL, &why)) == NULL) {
+		error_add(name, 0, why);
 		files_free();
 		return -1;
 	}

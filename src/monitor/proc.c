@@ -3,6 +3,13 @@
  * from a fresh address space (as OpenBSD's proc_exec does), with its
  * imsg channel to the monitor on fd CHILD_IMSG_FD.  A child that dies
  * is restarted with a backoff and given the current state again.
+ *
+ * A child can also hang (stopped, deadlocked, stuck in the kernel)
+ * without dying.  Every tick each child is pinged, and one that leaves
+ * a ping unanswered too long is killed, which makes it a dead child
+ * like any other: its pending work fails and it is restarted.  Time is
+ * counted in ticks, not read from a clock, so a monitor that was
+ * itself busy does not blame its children for the wait.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -27,6 +34,9 @@
 #define BACKOFF_MAX_MS		30000
 #define STABLE_MS		BACKOFF_MAX_MS	/* alive this long: reset backoff */
 #define CHILD_ARGS_MAX		16
+#define PING_TICK_MS		1000
+#define PING_TICKS_MAX		3	/* unanswered this long: hung */
+#define PING_ENTRIES_PER_TICK	2000	/* netcfg's allowance: 0.5 ms an entry */
 
 struct child {
 	const char		*name;
@@ -37,6 +47,8 @@ struct child {
 	struct event		*ev_restart;
 	unsigned int		 backoff_ms;
 	struct timespec		 started;
+	int			 ping_age;	/* ticks since the ping, -1: none out */
+	const char		*killed_why;	/* we killed it: why, for the log */
 };
 
 static struct child	 children[PROC_MAX] = {
@@ -46,6 +58,7 @@ static struct child	 children[PROC_MAX] = {
 static struct restarts_msg	 restarts;
 static struct event_base	*proc_base;
 static struct event		*ev_sigchld;
+static struct event		*ev_ping;
 static char			 self[PATH_MAX];
 static char			 sandbox_user[NAME_MAX_LEN];
 static char			 sandbox_dir[PATH_MAX_LEN];
@@ -69,6 +82,12 @@ proc_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
 	struct child	*c = iev->arg;
 
+	if (imsg_get_type(imsg) == IMSG_PONG) {
+		if (imsg_get_len(imsg) != 0)
+			fatalx("%s: bad IMSG_PONG from %s", __func__, c->name);
+		c->ping_age = -1;
+		return;
+	}
 	if (c == &children[PROC_NETCFG])
 		monitor_dispatch_netcfg(iev, imsg);
 	else
@@ -148,6 +167,8 @@ proc_start(enum lbn_proc id)
 		fatal("imsgev_init %s", c->name);
 	c->pid = pid;
 	c->connected = 1;
+	c->ping_age = -1;
+	c->killed_why = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
 	log_debug("started %s, pid %d", c->name, (int)pid);
 	monitor_child_up(id);
@@ -232,9 +253,11 @@ proc_reap(enum lbn_proc id, int status)
 		imsgev_clear(&c->iev);
 	c->connected = 0;
 	if (id == PROC_NETCFG)
-		dr_netcfg_lost();
-	else
+		dr_netcfg_lost(c->killed_why != NULL ? c->killed_why : "died");
+	else {
+		dr_reporter_lost();
 		control_reporter_lost();
+	}
 	if (!stopping && !hopeless)
 		proc_schedule_restart(id);
 	c->pid = 0;
@@ -255,6 +278,44 @@ proc_sigchld(int sig, short ev, void *arg)
 	}
 	if (pid == -1 && errno != ECHILD)
 		log_warn("waitpid");
+}
+
+/*
+ * netcfg answers between requests, so while it applies a change it is
+ * allowed time for the entries involved, on top of the usual bound.
+ */
+static int
+proc_ping_ticks_max(enum lbn_proc id)
+{
+	if (id != PROC_NETCFG)
+		return PING_TICKS_MAX;
+	return PING_TICKS_MAX + (int)(dr_busy_entries() /
+	    PING_ENTRIES_PER_TICK);
+}
+
+static void
+proc_ping_tick(int fd, short ev, void *arg)
+{
+	struct child	*c;
+	int		 id;
+
+	if (stopping)
+		return;
+	for (id = PROC_NETCFG; id < PROC_MAX; id++) {
+		c = &children[id];
+		if (!c->connected)
+			continue;
+		if (c->ping_age == -1) {
+			proc_send((enum lbn_proc)id, IMSG_PING, 0, -1, NULL, 0);
+			c->ping_age = 0;
+		} else if (++c->ping_age >= proc_ping_ticks_max(id)) {
+			log_warnx("%s (pid %d) has not answered for %d s: "
+			    "killing it", c->name, (int)c->pid,
+			    c->ping_age * PING_TICK_MS / 1000);
+			c->killed_why = "did not answer";
+			proc_kill((enum lbn_proc)id);
+		}
+	}
 }
 
 void
@@ -283,6 +344,10 @@ proc_init(struct event_base *base, int foreground, int verbose)
 		if ((children[id].ev_restart = evtimer_new(base,
 		    proc_restart_timer, &children[id])) == NULL)
 			fatalx("evtimer_new");
+	if ((ev_ping = event_new(base, -1, EV_PERSIST, proc_ping_tick,
+	    NULL)) == NULL || event_add(ev_ping, &(struct timeval){
+	    PING_TICK_MS / 1000, (PING_TICK_MS % 1000) * 1000 }) == -1)
+		fatalx("cannot schedule the children's pings");
 }
 
 void
@@ -335,6 +400,23 @@ proc_restart(enum lbn_proc id)
 {
 	if (children[id].pid != 0)
 		(void)kill(children[id].pid, SIGKILL);
+}
+
+/*
+ * Kill it and read nothing more from it, not even what is already
+ * buffered: a child we no longer trust is not listened to while it
+ * dies.  SIGKILL also ends a stopped process.
+ */
+void
+proc_kill(enum lbn_proc id)
+{
+	struct child	*c = &children[id];
+
+	if (c->connected) {
+		imsgev_clear(&c->iev);
+		c->connected = 0;
+	}
+	proc_restart(id);
 }
 
 /* From now on a child that exits stays gone. */

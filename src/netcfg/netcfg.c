@@ -141,6 +141,10 @@ dispatch(struct imsgbuf *ib, struct imsg *imsg)
 		get_data(imsg, &verbose, sizeof(verbose));
 		log_setverbose(verbose);
 		break;
+	case IMSG_PING:
+		get_none(imsg);
+		compose(ib, IMSG_PONG, NULL, 0);
+		break;
 	case IMSG_DR_BEGIN:
 		dr_begin(imsg);
 		break;

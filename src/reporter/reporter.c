@@ -226,6 +226,12 @@ reporter_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CONF_END:
 		reporter_conf_end(imsg);
 		break;
+	case IMSG_PING:
+		reporter_data(imsg, NULL, 0);
+		if (imsgev_compose(&rep->iev_monitor, IMSG_PONG, 0, 0, -1,
+		    NULL, 0) == -1)
+			fatal("imsgev_compose");
+		break;
 	case IMSG_CTL_VERBOSE:
 		reporter_data(imsg, &verbose, sizeof(verbose));
 		log_setverbose(verbose);

@@ -114,6 +114,32 @@ ok $((nbad < 25)) "at least 25 bad configs ($nbad)"
 echo "nosuch.conf: No such file or directory" >"$TMP/expected"
 check_bad "missing file" nosuch.conf "$TMP/expected"
 
+# --- what include accepts ---
+# A FIFO would block the parse forever: refused without waiting.
+mkfifo "$TMP/fifo"
+echo "include \"$TMP/fifo\"" >"$TMP/fifo.conf"
+echo "$TMP/fifo.conf:1: cannot open \"$TMP/fifo\": not a regular file" \
+    >"$TMP/expected"
+timeout 10 "$LBNODED" -n -f "$TMP/fifo.conf" >"$TMP/out" 2>"$TMP/err"
+ok $(($? != 1)) "include of a FIFO: refused at once"
+expect_same "include of a FIFO: error message" "$TMP/expected" "$TMP/err"
+
+# A file others may write to, or in a directory they may write to
+# (where they could plant a link to a file of root's), is refused.
+echo "port 65002" >"$TMP/gw.inc"
+chmod 664 "$TMP/gw.inc"
+echo "include \"$TMP/gw.inc\"" >"$TMP/gw.conf"
+echo "$TMP/gw.conf:1: include \"$TMP/gw.inc\": not owned by root or" \
+    "writable by others" >"$TMP/expected"
+check_bad "include of a group-writable file" "$TMP/gw.conf" "$TMP/expected"
+mkdir -m 777 "$TMP/ww"
+ln -s "$top_srcdir/tests/conf/bad/secret.inc" "$TMP/ww/link.inc"
+echo "include \"$TMP/ww/link.inc\"" >"$TMP/ww.conf"
+echo "$TMP/ww.conf:1: include \"$TMP/ww/link.inc\": directory $TMP/ww is" \
+    "not owned by root or is writable by others" >"$TMP/expected"
+check_bad "include through a world-writable directory" "$TMP/ww.conf" \
+    "$TMP/expected"
+
 # --- the cap on entries, at and past it ---
 # many_entries N: a vip block with N tcp/udp port entries
 many_entries() {
@@ -131,6 +157,13 @@ many_entries 65537 >"$TMP/entries-over.conf"
 echo "$TMP/entries-over.conf:65538: too many vip entries (at most 65536)" \
     >"$TMP/expected"
 check_bad "65537 vip entries" "$TMP/entries-over.conf" "$TMP/expected"
+# Past the cap, the blocks that follow get no error of their own.
+many_entries 65536 >"$TMP/blocks-over.conf"
+printf 'vip 192.0.2.%d {\n\ttcp port 80\n}\n' 11 12 13 >>"$TMP/blocks-over.conf"
+echo "$TMP/blocks-over.conf:65540: too many vip entries (at most 65536)" \
+    >"$TMP/expected"
+check_bad "blocks past the cap: one error" "$TMP/blocks-over.conf" \
+    "$TMP/expected"
 
 # --- as an unprivileged user ---
 # All that defaults.conf refers to exists here, so the whole -n passes.

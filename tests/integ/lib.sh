@@ -72,6 +72,18 @@ veth_pair() {
 	ip -n "$3" link set "$4" up
 }
 
+# node_and_lb NODE LB KEYFILE: two namespaces joined by a veth, the node
+# 198.18.0.1 on vn, the LB 198.18.0.2 on vl, and a key both share.
+node_and_lb() {
+	netns_add "$1"
+	netns_add "$2"
+	veth_pair "$1" vn "$2" vl
+	ip -n "$1" addr add 198.18.0.1/24 dev vn
+	ip -n "$2" addr add 198.18.0.2/24 dev vl
+	echo 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f >"$3"
+	chmod 600 "$3"
+}
+
 # daemon_start NS CONF [ARGS]: run lbnoded -d in NS; sets DAEMON_PID.
 daemon_start() {
 	ns=$1; conf=$2; shift 2

@@ -191,7 +191,7 @@ req "raw 999 0"
 check "unknown imsg type: netcfg exits 1" grep -qx 'exit 1' "$OUT"
 exec 7>&-
 drv_start three
-req "raw 4 3"
+req "raw 5 3"	# IMSG_DR_BEGIN, see enum imsg_type
 check "DR_BEGIN of the wrong size: netcfg exits 1" grep -qx 'exit 1' "$OUT"
 exec 7>&-
 
