@@ -300,7 +300,12 @@ struct restarts_msg {
 
 #define CTL_LB_MAX		64	/* LBs the reporter remembers */
 
+/*
+ * Why a packet was dropped; DROP_NONE, 0, is what the LBNP codec returns
+ * for a packet it passes, and is never counted.
+ */
 enum drop_reason {
+	DROP_NONE,
 	DROP_SHORT,		/* shorter than a header */
 	DROP_MAGIC,
 	DROP_VERSION,

@@ -57,6 +57,12 @@ static const struct tlv_spec {
 	[LBNP_T_OMITTED] =	{ 4, 4, ACK_MSG, 0 },
 };
 
+/* lbnoded's application ID, for the NODE_ID (lbnp_node_id()). */
+static const uint8_t app_id[16] = {
+	0x02, 0x1a, 0xa8, 0x0e, 0x5e, 0xb4, 0x4d, 0x12,
+	0x87, 0x53, 0xa3, 0xd3, 0x70, 0x8e, 0x49, 0x9d
+};
+
 /* The TLVs without which a message is malformed. */
 static const uint64_t required[LBNP_TYPE_MAX] = {
 	[LBNP_ANNOUNCE] = BIT(LBNP_T_NODE_ID) | BIT(LBNP_T_WEIGHT) |
@@ -628,6 +634,47 @@ lbnp_encode(const struct lbnp_msg *m, uint8_t *buf, size_t cap,
 	hmac(t + LBNP_TS_LEN + LBNP_NONCE_LEN, sign->key, sign->keylen,
 	    buf, b.len - LBNP_MAC_LEN);
 	return (ssize_t)b.len;
+}
+
+/*
+ * The 16 bytes of the text of /etc/machine-id: 32 lower-case hex digits
+ * and, optionally, a newline (machine-id(5)).
+ */
+static int
+machine_id_bytes(const char *text, uint8_t mid[16])
+{
+	size_t	 n;
+
+	if (text == NULL || strspn(text, "0123456789abcdef") != 32 ||
+	    (text[32] != '\0' && strcmp(text + 32, "\n") != 0))
+		return -1;
+	if (sodium_hex2bin(mid, 16, text, 32, NULL, &n, NULL) != 0 || n != 16)
+		return -1;
+	return 0;
+}
+
+/*
+ * A node's NODE_ID: systemd's application-specific machine ID for
+ * app_id (machine-id(5) asks for one in place of the machine ID itself),
+ * which "systemd-id128 machine-id --app-specific=021aa80e5eb44d12875
+ * 3a3d3708e499d" prints too.  machine_id is the text of
+ * /etc/machine-id, or NULL; when it is not one, the host name takes
+ * the machine ID's place as the HMAC key.
+ */
+void
+lbnp_node_id(uint8_t id[LBNP_NODE_ID_LEN], const char *machine_id,
+    const char *hostname)
+{
+	uint8_t		 mid[16], mac[LBNP_MAC_LEN];
+
+	if (machine_id_bytes(machine_id, mid) == 0)
+		hmac(mac, mid, sizeof(mid), app_id, sizeof(app_id));
+	else
+		hmac(mac, (const uint8_t *)hostname, strlen(hostname), app_id,
+		    sizeof(app_id));
+	memcpy(id, mac, LBNP_NODE_ID_LEN);
+	id[6] = (id[6] & 0x0f) | 0x40;	/* UUID version 4 */
+	id[8] = (id[8] & 0x3f) | 0x80;	/* UUID variant 1 (DCE) */
 }
 
 uint64_t

@@ -31,6 +31,7 @@
 #define LBNP_WINDOW_MS		30000	/* accepted clock difference, each way */
 #define LBNP_REPLAY_SLOTS	4096
 #define LBNP_RESULTS_MAX	64	/* entry results in one CONFIG-ACK */
+#define LBNP_NODE_ID_LEN	16
 
 /* Header flags. */
 #define LBNP_F_AUTH		0x0001
@@ -85,7 +86,7 @@ enum lbnp_status {
 
 /* What a node says about itself in an ANNOUNCE or a REPORT. */
 struct lbnp_node {
-	uint8_t		 node_id[16];
+	uint8_t		 node_id[LBNP_NODE_ID_LEN];
 	char		 hostname[NAME_MAX_LEN];
 	char		 server_type[16];
 	struct lbn_addr	 addr4;			/* af 0: not sent */
@@ -156,7 +157,7 @@ struct lbnp_replay {
 	uint64_t	 floor_ms;
 };
 
-/* Returns 0, or the enum drop_reason the packet is dropped for. */
+/* Returns DROP_NONE (0), or the enum drop_reason the packet is dropped for. */
 int	 lbnp_decode(const uint8_t *, size_t, struct lbnp_msg *,
 	    struct dr_entry *, size_t);
 int	 lbnp_verify(const uint8_t *, size_t, const uint8_t *, size_t,
@@ -168,6 +169,8 @@ ssize_t	 lbnp_encode(const struct lbnp_msg *, uint8_t *, size_t,
 
 size_t	 lbnp_vip_len(uint8_t);
 uint64_t lbnp_now_ms(void);
+void	 lbnp_node_id(uint8_t [LBNP_NODE_ID_LEN], const char *,
+	    const char *);
 void	 lbnp_sign_init(struct lbnp_sign *, const uint8_t *, size_t);
 
 const char	*lbnp_type_name(unsigned int);

@@ -33,7 +33,11 @@ int	 ctl_usage(const char *);
 
 /* json.c: a JSON string literal, quoted and escaped; bad UTF-8 -> U+FFFD */
 void	 json_string(FILE *, const char *);
-/* "name":"s", or "name":null for NULL, and a comma */
-void	 json_opt_string(FILE *, const char *, const char *);
+/* json.c: ,"name":"s" or ,"name":null for NULL; first leaves out the comma */
+void	 json_member_string(FILE *, int, const char *, const char *);
+/* json.c: a figure kept times 100, as a decimal number: 12.34 */
+void	 print_x100(FILE *, uint32_t);
+/* json.c: the load members, named alike in every object; each x100 */
+void	 json_load(FILE *, uint32_t, uint32_t, uint32_t);
 
 #endif /* CTL_H */

@@ -2,6 +2,7 @@
  * JSON string literals.  The rest of our JSON is numbers and fixed
  * names, written with printf; strings are where output can go wrong.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,12 +76,31 @@ json_string(FILE *f, const char *str)
 }
 
 void
-json_opt_string(FILE *f, const char *name, const char *s)
+json_member_string(FILE *f, int first, const char *name, const char *s)
 {
-	fprintf(f, "\"%s\":", name);
+	fprintf(f, "%s\"%s\":", first ? "" : ",", name);
 	if (s == NULL)
 		fputs("null", f);
 	else
 		json_string(f, s);
-	fputc(',', f);
+}
+
+/* Valid text and valid JSON alike. */
+void
+print_x100(FILE *f, uint32_t v)
+{
+	fprintf(f, "%u.%02u", v / 100, v % 100);
+}
+
+/* ,"cpu_busy_pct":..,"loadavg_per_cpu":..,"memory_used_pct":.. */
+void
+json_load(FILE *f, uint32_t busy_x100, uint32_t loadavg_x100,
+    uint32_t mem_used_x100)
+{
+	fprintf(f, ",\"cpu_busy_pct\":");
+	print_x100(f, busy_x100);
+	fprintf(f, ",\"loadavg_per_cpu\":");
+	print_x100(f, loadavg_x100);
+	fprintf(f, ",\"memory_used_pct\":");
+	print_x100(f, mem_used_x100);
 }

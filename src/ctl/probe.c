@@ -147,7 +147,10 @@ node_id_hex(const struct lbnp_node *n, char *buf, size_t len)
 	sodium_bin2hex(buf, len, n->node_id, sizeof(n->node_id));
 }
 
-/* One node, as a JSON object; from is where the packet came from. */
+/*
+ * One node, the fields of "node" in lbnodectl(8), JSON OUTPUT; from is
+ * where the packet came from.
+ */
 void
 lbnpctl_node_json(FILE *f, const struct lbnp_msg *m, const char *from)
 {
@@ -156,22 +159,22 @@ lbnpctl_node_json(FILE *f, const struct lbnp_msg *m, const char *from)
 
 	node_id_hex(n, id, sizeof(id));
 	fputc('{', f);
-	json_opt_string(f, "from", from);
-	json_opt_string(f, "hostname", n->hostname);
-	json_opt_string(f, "node_id", id);
-	json_opt_string(f, "address", addr_or_null(&n->addr4, a4, sizeof(a4)));
-	json_opt_string(f, "address6", addr_or_null(&n->addr6, a6, sizeof(a6)));
-	json_opt_string(f, "server_type", n->server_type);
-	json_opt_string(f, "admin", admin_name(n->admin));
-	if (m->type == LBNP_ANNOUNCE)
-		json_opt_string(f, "reason", lbnp_reason_name(n->reason));
-	fprintf(f, "\"weight\":%u,\"busy_pct\":%u.%02u,\"loadavg\":%u.%02u,"
-	    "\"mem_used_pct\":%u.%02u,\"uptime\":%llu,\"generation\":%llu,"
-	    "\"signed\":%s}", n->weight,
-	    n->busy_x100 / 100, n->busy_x100 % 100,
-	    n->loadavg_x100 / 100, n->loadavg_x100 % 100,
-	    n->mem_used_x100 / 100, n->mem_used_x100 % 100,
-	    (unsigned long long)n->uptime, (unsigned long long)m->generation,
+	json_member_string(f, 1, "from", from);
+	json_member_string(f, 0, "hostname", n->hostname);
+	json_member_string(f, 0, "node_id", id);
+	json_member_string(f, 0, "address",
+	    addr_or_null(&n->addr4, a4, sizeof(a4)));
+	json_member_string(f, 0, "address6",
+	    addr_or_null(&n->addr6, a6, sizeof(a6)));
+	json_member_string(f, 0, "server_type", n->server_type);
+	json_member_string(f, 0, "admin", admin_name(n->admin));
+	json_member_string(f, 0, "reason", m->type == LBNP_ANNOUNCE ?
+	    lbnp_reason_name(n->reason) : NULL);
+	fprintf(f, ",\"weight\":%u", n->weight);
+	json_load(f, n->busy_x100, n->loadavg_x100, n->mem_used_x100);
+	fprintf(f, ",\"host_uptime_s\":%llu,\"generation\":%llu,"
+	    "\"signed\":%s}", (unsigned long long)n->uptime,
+	    (unsigned long long)m->generation,
 	    (m->flags & LBNP_F_AUTH) ? "true" : "false");
 }
 
@@ -524,24 +527,27 @@ ack_text(const struct lbnp_msg *m, char **specs, size_t nspecs)
 		printf("entries in force: %u\n", m->in_force);
 }
 
+/* The fields of "ack" and "result" in lbnodectl(8), JSON OUTPUT. */
 static void
 ack_json(const struct lbnp_msg *m, char **specs, size_t nspecs)
 {
 	size_t	 i;
 
-	printf("{\"generation\":%llu,\"status\":\"%s\",\"message\":",
-	    (unsigned long long)m->generation, lbnp_status_name(m->status));
-	json_string(stdout, m->message);
+	printf("{\"generation\":%llu", (unsigned long long)m->generation);
+	json_member_string(stdout, 0, "status", lbnp_status_name(m->status));
+	json_member_string(stdout, 0, "message", m->message);
 	if (m->has_in_force)
 		printf(",\"in_force\":%u", m->in_force);
+	else
+		printf(",\"in_force\":null");
 	printf(",\"omitted\":%u,\"results\":[", m->omitted);
 	for (i = 0; i < m->nresults; i++) {
-		printf("%s{\"index\":%u,\"spec\":", i ? "," : "",
-		    m->results[i].index);
-		json_string(stdout, result_spec(&m->results[i], specs, nspecs));
-		printf(",\"status\":\"%s\",\"reason\":",
+		printf("%s{\"index\":%u", i ? "," : "", m->results[i].index);
+		json_member_string(stdout, 0, "spec",
+		    result_spec(&m->results[i], specs, nspecs));
+		json_member_string(stdout, 0, "status",
 		    lbnp_status_name(m->results[i].status));
-		json_string(stdout, m->results[i].reason);
+		json_member_string(stdout, 0, "reason", m->results[i].reason);
 		putchar('}');
 	}
 	printf("]}\n");

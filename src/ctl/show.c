@@ -71,8 +71,8 @@ request(uint32_t type, const void *data, size_t len,
 }
 
 /*
- * The option status and show take after their own name too, anywhere
- * among their operands: -j.  Returns the index of the first operand,
+ * The option every control command takes after its own name too,
+ * anywhere among its operands: -j.  Returns the index of the first operand,
  * or -1.
  */
 static int
@@ -136,6 +136,7 @@ lbs_print(FILE *f, const struct lb_list *l, const char *indent)
 	}
 }
 
+/* The fields of "lb" in lbnodectl(8), JSON OUTPUT. */
 static void
 lbs_json(FILE *f, const struct lb_list *l)
 {
@@ -147,15 +148,17 @@ lbs_json(FILE *f, const struct lb_list *l)
 	fputc('[', f);
 	for (i = 0; i < l->n; i++) {
 		addr_str(&l->lb[i].addr, a, sizeof(a));
-		fprintf(f, "%s{\"address\":", i ? "," : "");
-		json_string(f, a);
-		fprintf(f, ",\"last_seen\":%llu,\"seconds_ago\":",
-		    (unsigned long long)l->lb[i].last_seen);
+		fputs(i ? ",{" : "{", f);
+		json_member_string(f, 1, "address", a);
 		ago = (long long)now - (long long)l->lb[i].last_seen;
 		if (l->lb[i].last_seen == 0)
-			fprintf(f, "null");
+			fprintf(f, ",\"last_seen_unix_s\":null,"
+			    "\"last_seen_ago_s\":null");
 		else
-			fprintf(f, "%lld", ago < 0 ? 0 : ago);
+			fprintf(f, ",\"last_seen_unix_s\":%llu,"
+			    "\"last_seen_ago_s\":%lld",
+			    (unsigned long long)l->lb[i].last_seen,
+			    ago < 0 ? 0 : ago);
 		fprintf(f, ",\"queries\":%llu}",
 		    (unsigned long long)l->lb[i].queries);
 	}
@@ -179,13 +182,6 @@ status_add(struct imsg *imsg, void *arg)
 		return -1;
 	sa->got = 1;
 	return 0;
-}
-
-/* A value times 100, as a decimal number: valid text and valid JSON. */
-static void
-print_x100(FILE *f, uint32_t v)
-{
-	fprintf(f, "%u.%02u", v / 100, v % 100);
 }
 
 static void
@@ -227,13 +223,16 @@ iface_json(FILE *f, const struct iface_msg *ifp)
 	char	 a[ADDR_STRLEN];
 
 	fputc('{', f);
-	json_opt_string(f, "name", ifp->name[0] != '\0' ? ifp->name : NULL);
-	fprintf(f, "\"index\":%u,", ifp->index);
-	json_opt_string(f, "address", addr_or_null(&ifp->addr, a, sizeof(a)));
-	json_opt_string(f, "address6", addr_or_null(&ifp->addr6, a, sizeof(a)));
-	json_opt_string(f, "broadcast", addr_or_null(&ifp->bcast, a,
+	json_member_string(f, 1, "name", ifp->name[0] != '\0' ? ifp->name :
+	    NULL);
+	fprintf(f, ",\"index\":%u", ifp->index);
+	json_member_string(f, 0, "address", addr_or_null(&ifp->addr, a,
 	    sizeof(a)));
-	fprintf(f, "\"usable\":%s}", ifp->addr.af != 0 ||
+	json_member_string(f, 0, "address6", addr_or_null(&ifp->addr6, a,
+	    sizeof(a)));
+	json_member_string(f, 0, "broadcast", addr_or_null(&ifp->bcast, a,
+	    sizeof(a)));
+	fprintf(f, ",\"usable\":%s}", ifp->addr.af != 0 ||
 	    ifp->addr6.af != 0 ? "true" : "false");
 }
 
@@ -264,10 +263,10 @@ status_print(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 	    (unsigned long long)st->agent_queries);
 	fprintf(f, "http queries:   %llu\n",
 	    (unsigned long long)st->http_queries);
-	fprintf(f, "dropped:       ");
-	for (i = 0; i < DROP_MAX; i++)
-		fprintf(f, "%s %s %llu", i ? "," : "", drop_name(i),
-		    (unsigned long long)st->dropped[i]);
+	fprintf(f, "dropped:        ");
+	for (i = DROP_NONE + 1; i < DROP_MAX; i++)
+		fprintf(f, "%s%s %llu", i > DROP_NONE + 1 ? ", " : "",
+		    drop_name(i), (unsigned long long)st->dropped[i]);
 	fprintf(f, "\nrestarts:      ");
 	for (i = PROC_MONITOR + 1; i < PROC_MAX; i++)
 		fprintf(f, "%s %s %u", i > PROC_MONITOR + 1 ? "," : "",
@@ -276,22 +275,19 @@ status_print(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 	lbs_print(f, l, "  ");
 }
 
+/* The fields of "status" in lbnodectl(8), JSON OUTPUT. */
 static void
 status_json(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 {
 	size_t	 i;
 
-	fprintf(f, "{\"admin\":");
-	json_string(f, admin_name(st->admin));
+	fputc('{', f);
+	json_member_string(f, 1, "admin", admin_name(st->admin));
 	fprintf(f, ",\"weight\":%u,\"interface\":", st->weight);
 	iface_json(f, &st->iface);
-	fprintf(f, ",\"cpu_busy_pct\":");
-	print_x100(f, st->busy_pct_x100);
-	fprintf(f, ",\"load_per_cpu\":");
-	print_x100(f, st->loadavg_x100);
-	fprintf(f, ",\"memory_used_pct\":");
-	print_x100(f, st->mem_used_pct_x100);
-	fprintf(f, ",\"uptime\":%llu,\"generation\":%llu,"
+	json_load(f, st->busy_pct_x100, st->loadavg_x100,
+	    st->mem_used_pct_x100);
+	fprintf(f, ",\"reporter_uptime_s\":%llu,\"generation\":%llu,"
 	    "\"rx_packets\":%llu,\"tx_packets\":%llu,"
 	    "\"agent_queries\":%llu,\"http_queries\":%llu,\"dropped\":{",
 	    (unsigned long long)st->uptime,
@@ -300,9 +296,9 @@ status_json(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 	    (unsigned long long)st->tx_packets,
 	    (unsigned long long)st->agent_queries,
 	    (unsigned long long)st->http_queries);
-	for (i = 0; i < DROP_MAX; i++)
-		fprintf(f, "%s\"%s\":%llu", i ? "," : "", drop_name(i),
-		    (unsigned long long)st->dropped[i]);
+	for (i = DROP_NONE + 1; i < DROP_MAX; i++)
+		fprintf(f, "%s\"%s\":%llu", i > DROP_NONE + 1 ? "," : "",
+		    drop_name(i), (unsigned long long)st->dropped[i]);
 	fprintf(f, "},\"restarts\":{");
 	for (i = PROC_MONITOR + 1; i < PROC_MAX; i++)
 		fprintf(f, "%s\"%s\":%u", i > PROC_MONITOR + 1 ? "," : "",
@@ -374,27 +370,28 @@ vip_print(FILE *f, const struct ctl_vip *v)
 	    origin_name(v->origin), to[0] != '\0' ? to : "-");
 }
 
+/*
+ * The fields of "vip" in lbnodectl(8), JSON OUTPUT: every one on every
+ * entry, null where it does not apply.
+ */
 static void
 vip_json(FILE *f, const struct ctl_vip *v)
 {
 	const struct dr_entry	*e = &v->entry;
 	char			 a[ADDR_STRLEN];
 
-	fprintf(f, "{\"vip\":");
-	json_string(f, addr_str(&e->vip, a, sizeof(a)));
-	fprintf(f, ",\"proto\":");
-	json_string(f, proto_name(e->proto));
-	fprintf(f, ",\"port_lo\":%u,\"port_hi\":%u,\"mode\":",
-	    e->port_lo, e->port_hi);
-	json_string(f, mode_name(e->mode));
-	if (e->mode == MODE_DNAT) {
-		fprintf(f, ",\"target\":");
-		json_string(f, addr_str(&e->target, a, sizeof(a)));
-	}
-	if (e->mode == MODE_REDIRECT)
+	fputc('{', f);
+	json_member_string(f, 1, "vip", addr_str(&e->vip, a, sizeof(a)));
+	json_member_string(f, 0, "proto", proto_name(e->proto));
+	fprintf(f, ",\"port_lo\":%u,\"port_hi\":%u", e->port_lo, e->port_hi);
+	json_member_string(f, 0, "mode", mode_name(e->mode));
+	json_member_string(f, 0, "target", e->mode == MODE_DNAT ?
+	    addr_str(&e->target, a, sizeof(a)) : NULL);
+	if (e->mode == MODE_REDIRECT && e->to_port != 0)
 		fprintf(f, ",\"to_port\":%u", e->to_port);
-	fprintf(f, ",\"origin\":");
-	json_string(f, origin_name(v->origin));
+	else
+		fprintf(f, ",\"to_port\":null");
+	json_member_string(f, 0, "origin", origin_name(v->origin));
 	fputc('}', f);
 }
 
@@ -470,14 +467,49 @@ cmd_show(int argc, char **argv)
 
 /* --- requests answered by OK or FAIL --- */
 
+/*
+ * Send a request that changes something and print its outcome: done,
+ * or with -j the fields of "command" in lbnodectl(8), JSON OUTPUT.  A
+ * failure goes to stderr too, through report_fail.
+ */
 static int
-simple_request(uint32_t type, const void *data, size_t len,
-    const char *done)
+change_request(const char *command, uint32_t type, const void *data,
+    size_t len, int idle_ms, const char *done,
+    void (*report_fail)(const char *))
 {
-	if (request(type, data, len, NULL, NULL) == -1)
+	struct ctl_answer	 ans;
+	const char		*fail;
+
+	memset(&ans, 0, sizeof(ans));
+	ans.idle_ms = idle_ms;
+	if (ctl_request(type, data, len, &ans) == -1)
 		return 1;
-	printf("%s\n", done);
-	return 0;
+	fail = ans.fail[0] != '\0' ? ans.fail : NULL;
+	if (fail != NULL)
+		report_fail(fail);
+	if (ctl_json) {
+		fputc('{', stdout);
+		json_member_string(stdout, 1, "command", command);
+		printf(",\"ok\":%s", fail == NULL ? "true" : "false");
+		json_member_string(stdout, 0, "error", fail);
+		printf("}\n");
+	} else if (fail == NULL)
+		printf("%s\n", done);
+	return fail == NULL ? 0 : 1;
+}
+
+static void
+warn_fail(const char *fail)
+{
+	warnx("%s", fail);
+}
+
+/* "file:line: message" alone on its line, as compilers do */
+static void
+warn_reload_fail(const char *fail)
+{
+	fprintf(stderr, "%s\n", fail);
+	warnx("reload failed, the running configuration is kept");
 }
 
 int
@@ -485,49 +517,41 @@ cmd_admin(int argc, char **argv)
 {
 	struct admin_msg	 am;
 	char			 done[32];
+	int			 i;
 
-	if (argc != 1)
-		return ctl_usage("drain | ready | maint");
-	if (admin_from_name(argv[0], &am.state) == -1)
+	if ((i = json_opt(argc, argv)) == -1 || i != argc ||
+	    admin_from_name(argv[0], &am.state) == -1)
 		return ctl_usage("drain | ready | maint");
 	snprintf(done, sizeof(done), "admin state: %s", argv[0]);
-	return simple_request(IMSG_CTL_ADMIN, &am, sizeof(am), done);
+	return change_request(argv[0], IMSG_CTL_ADMIN, &am, sizeof(am), 0,
+	    done, warn_fail);
 }
 
 int
 cmd_reload(int argc, char **argv)
 {
-	struct ctl_answer	 ans;
+	int	 i;
 
-	if (argc != 1)
+	if ((i = json_opt(argc, argv)) == -1 || i != argc)
 		return ctl_usage("reload");
-	memset(&ans, 0, sizeof(ans));
-	ans.idle_ms = CTL_RELOAD_MS;	/* answered once the rules are in force */
-	if (ctl_request(IMSG_CTL_RELOAD, NULL, 0, &ans) == -1)
-		return 1;
-	if (ans.fail[0] != '\0') {
-		/* "file:line: message" lines alone, as compilers print them */
-		fprintf(stderr, "%s\n", ans.fail);
-		warnx("reload failed, the running configuration is kept");
-		return 1;
-	}
-	printf("reload OK\n");
-	return 0;
+	return change_request("reload", IMSG_CTL_RELOAD, NULL, 0,
+	    CTL_RELOAD_MS, "reload OK", warn_reload_fail);
 }
 
 int
 cmd_log(int argc, char **argv)
 {
-	int	 verbose;
+	int	 i, verbose;
 
-	if (argc != 2)
+	if ((i = json_opt(argc, argv)) == -1 || argc - i != 1)
 		return ctl_usage("log verbose | brief");
-	if (strcmp(argv[1], "verbose") == 0)
+	if (strcmp(argv[i], "verbose") == 0)
 		verbose = 1;
-	else if (strcmp(argv[1], "brief") == 0)
+	else if (strcmp(argv[i], "brief") == 0)
 		verbose = 0;
 	else
 		return ctl_usage("log verbose | brief");
-	return simple_request(IMSG_CTL_LOG_VERBOSE, &verbose, sizeof(verbose),
-	    verbose ? "log verbose" : "log brief");
+	return change_request("log", IMSG_CTL_LOG_VERBOSE, &verbose,
+	    sizeof(verbose), 0, verbose ? "log verbose" : "log brief",
+	    warn_fail);
 }

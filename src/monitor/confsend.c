@@ -13,7 +13,6 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 
 #include "addr.h"
 #include "key.h"
+#include "lbnp.h"
 #include "log.h"
 #include "monitor.h"
 
@@ -177,7 +177,7 @@ iface_log(const struct lbn_conf *conf, const struct iface_msg *was,
 		    addr_str(&now->addr6, a6, sizeof(a6)));
 }
 
-/* A stable id that does not give away /etc/machine-id itself. */
+/* The host name, and the NODE_ID derived from /etc/machine-id (lbnp.c). */
 static void
 node_identity(struct lbn_settings *s)
 {
@@ -189,16 +189,11 @@ node_identity(struct lbn_settings *s)
 		snprintf(s->hostname, sizeof(s->hostname), "unknown");
 	s->hostname[sizeof(s->hostname) - 1] = '\0';
 	if ((fp = fopen("/etc/machine-id", "re")) != NULL) {
-		n = fread(id, 1, sizeof(id), fp);
+		n = fread(id, 1, sizeof(id) - 1, fp);
 		fclose(fp);
 	}
-	if (n == 0) {
-		n = strlen(s->hostname);
-		memcpy(id, s->hostname, n);
-	}
-	crypto_generichash(s->node_id, sizeof(s->node_id),
-	    (const unsigned char *)id, n,
-	    (const unsigned char *)"lbnoded node id", 15);
+	id[n] = '\0';
+	lbnp_node_id(s->node_id, n > 0 ? id : NULL, s->hostname);
 }
 
 int

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -521,16 +522,52 @@ control_reporter_lost(void)
 	}
 }
 
+/*
+ * Who a client is, for an audit line: "uid 1000 (lbnodectl, pid 4242)".
+ * The kernel vouches for the uid and the pid; the program's name is
+ * its comm, which a process may set as it likes, so it is a hint, and
+ * printed safe.
+ */
+static void
+client_peer(const struct ctl_client *c, char *buf, size_t len)
+{
+	struct ucred	 cred;
+	socklen_t	 clen = sizeof(cred);
+	char		 path[32], comm[17];
+	FILE		*f;
+	size_t		 n = 0, i;
+
+	if (getsockopt(c->iev.ibuf.fd, SOL_SOCKET, SO_PEERCRED, &cred,
+	    &clen) == -1) {
+		snprintf(buf, len, "client %u (SO_PEERCRED: %s)", c->id,
+		    strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)cred.pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		n = fread(comm, 1, sizeof(comm) - 1, f);
+		fclose(f);
+	}
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	for (i = 0; comm[i] != '\0'; i++)
+		if (!isprint((unsigned char)comm[i]))
+			comm[i] = '?';
+	snprintf(buf, len, "uid %u (%s, pid %d)", (unsigned)cred.uid,
+	    comm[0] != '\0' ? comm : "?", (int)cred.pid);
+}
+
 static void
 client_admin(struct ctl_client *c, const struct admin_msg *am)
 {
-	char	 err[256];
+	char	 who[64], err[256];
 
 	switch (am->state) {
 	case ADMIN_READY:
 	case ADMIN_DRAIN:
 	case ADMIN_MAINT:
-		if (monitor_set_admin(am->state, err, sizeof(err)) == -1)
+		client_peer(c, who, sizeof(who));
+		if (monitor_set_admin(am->state, who, err, sizeof(err)) == -1)
 			client_done(c, err);
 		else
 			client_done(c, NULL);

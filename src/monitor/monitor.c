@@ -199,19 +199,27 @@ monitor_dispatch_reporter(struct imsgev *iev, struct imsg *imsg)
 }
 
 /*
+ * A new admin state, asked for by who ("uid 0 (lbnodectl, pid 42)").
  * Saved first: a state that is not on disk would not survive a restart,
  * so it is refused and the old one stays in force, for the LBs too.
  */
 int
-monitor_set_admin(uint32_t state, char *err, size_t errlen)
+monitor_set_admin(uint32_t state, const char *who, char *err,
+    size_t errlen)
 {
+	/* drain -> drain changes nothing: no audit line, no state save */
+	if (state == mon.admin) {
+		log_debug("admin state %s again, by %s", admin_name(state),
+		    who);
+		return 0;
+	}
 	if (state_save(mon.conf.s.statefile, state, err, errlen) == -1) {
-		log_warnx("admin state %s -> %s refused: %s",
-		    admin_name(mon.admin), admin_name(state), err);
+		log_warnx("admin state %s -> %s by %s refused: %s",
+		    admin_name(mon.admin), admin_name(state), who, err);
 		return -1;
 	}
-	log_audit("admin state %s -> %s: %s", admin_name(mon.admin),
-	    admin_name(state), "lbnodectl");
+	log_audit("admin state %s -> %s by %s", admin_name(mon.admin),
+	    admin_name(state), who);
 	mon.admin = state;
 	proc_send(PROC_REPORTER, IMSG_REP_ADMIN, 0, -1,
 	    &(struct admin_msg){ .state = state }, sizeof(struct admin_msg));

@@ -59,7 +59,8 @@ struct event_base;
 struct imsg;
 
 /* monitor.c: what control.c asks of the rest of the monitor */
-int	 monitor_set_admin(uint32_t, char *, size_t);	/* persist, tell the reporter; -1: why in the buffer */
+/* persist, tell the reporter; who asked; -1: why in the buffer */
+int	 monitor_set_admin(uint32_t, const char *, char *, size_t);
 void	 monitor_reload(uint32_t);		/* client id, 0 for none */
 void	 monitor_set_verbose(int);
 int	 monitor_to_reporter(uint32_t, uint32_t, const void *, size_t);

@@ -22,7 +22,9 @@
 #include "log.h"
 #include "netcfg.h"
 
-#define AUDIT_ENTRIES	3	/* refused entries named in the audit line */
+#define AUDIT_ENTRIES	8	/* entries an audit line names, then counts */
+#define AUDIT_LIST_LEN	360	/* a list of them; two fit log_audit's 900 */
+#define AUDIT_MORE_LEN	24	/* room kept for "; and 65536 more" */
 #define RANGE_DELETES_MAX 16	/* more: rebuild rather than delete */
 
 static struct lbn_settings	 settings;
@@ -171,24 +173,97 @@ kernel_change(const char *text, const char *undo, const struct addrset *lo_del,
 	return rc;
 }
 
+/*
+ * list: the first of n items that fit, AUDIT_ENTRIES at most, the first
+ * after head and the others after sep, then how many more there are:
+ * an audit line names what it is about, within a bound.
+ */
+static void
+audit_list(char list[AUDIT_LIST_LEN], const char *head, const char *sep,
+    size_t n, const char *(*item)(size_t, const void *, char *, size_t),
+    const void *arg)
+{
+	char	 one[256];
+	size_t	 i, len = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < n && i < AUDIT_ENTRIES; i++) {
+		item(i, arg, one, sizeof(one));
+		if (len + strlen(head) + strlen(one) + AUDIT_MORE_LEN >=
+		    AUDIT_LIST_LEN)
+			break;
+		snprintf(list + len, AUDIT_LIST_LEN - len, "%s%s",
+		    i == 0 ? head : sep, one);
+		len = strlen(list);
+	}
+	if (i < n)
+		snprintf(list + len, AUDIT_LIST_LEN - len, "%sand %zu more",
+		    i == 0 ? head : sep, n - i);
+}
+
+struct rejected_items {
+	const struct dr_entry	*req;
+	const struct rejects	*rej;
+};
+
+/* "#1 redirect 127.0.0.1 tcp 80: VIP: loopback address" */
+static const char *
+rejected_item(size_t i, const void *arg, char *buf, size_t len)
+{
+	const struct rejected_items	*ri = arg;
+	char				 es[80];
+
+	snprintf(buf, len, "#%u %s: %s", ri->rej->r[i].index,
+	    entry_str(&ri->req[ri->rej->r[i].index], es, sizeof(es)),
+	    ri->rej->r[i].reason);
+	return buf;
+}
+
+static const char *
+entry_item(size_t i, const void *arg, char *buf, size_t len)
+{
+	return entry_str(&((const struct entryset *)arg)->e[i], buf, len);
+}
+
 static void
 audit_rejected(const char *who, const char *reason, const struct dr_entry *req,
     const struct rejects *rej)
 {
-	char	 list[700], es[80];
-	size_t	 i, len = 0;
+	struct rejected_items	 ri = { req, rej };
+	char			 list[AUDIT_LIST_LEN];
 
-	list[0] = '\0';
-	for (i = 0; i < rej->n && i < AUDIT_ENTRIES; i++) {
-		snprintf(list + len, sizeof(list) - len, "; #%u %s: %s",
-		    rej->r[i].index, entry_str(&req[rej->r[i].index], es,
-		    sizeof(es)), rej->r[i].reason);
-		len = strlen(list);
-	}
-	if (rej->n > AUDIT_ENTRIES)
-		snprintf(list + len, sizeof(list) - len, "; and %zu more",
-		    rej->n - AUDIT_ENTRIES);
+	audit_list(list, "; ", "; ", rej->n, rejected_item, &ri);
 	log_audit("%s: rejected: %s%s; nothing changed", who, reason, list);
+}
+
+/*
+ * The audit line of an applied request, which names the entries it put
+ * in force and took out; none for a request that changed nothing, such
+ * as the reload of an unchanged configuration.
+ */
+static void
+audit_applied(const char *who, int origin, int full,
+    const struct entryset *added, const struct entryset *removed,
+    const struct viewdiff *d, const struct viewdiff *lod)
+{
+	char	 addl[AUDIT_LIST_LEN], rml[AUDIT_LIST_LEN];
+	size_t	 nadd = d->add.ports.n + d->add.lo.n;
+	size_t	 ndel = d->del.ports.n + d->del.lo.n;
+
+	if (!full && added->n == 0 && removed->n == 0 && nadd == 0 &&
+	    ndel == 0 && lod->add.lo.n == 0 && lod->del.lo.n == 0) {
+		log_debug("%s: nothing to change", who);
+		return;
+	}
+	audit_list(addl, "; added ", ", ", added->n, entry_item, added);
+	audit_list(rml, "; removed ", ", ", removed->n, entry_item, removed);
+	log_audit("%s: applied: +%zu/-%zu entries (now %zu %s, %zu %s), "
+	    "%s%s%s +%zu/-%zu elements, lo +%zu/-%zu addresses%s%s", who,
+	    added->n, removed->n, in_force[origin].n, origin_name(origin),
+	    in_force[!origin].n, origin_name(!origin),
+	    full ? "tables rebuilt" : "nft", full ? rebuild_why : "",
+	    full ? "," : "", nadd, ndel,
+	    lod->add.lo.n, lod->del.lo.n, addl, rml);
 }
 
 static void
@@ -216,7 +291,7 @@ apply_request(const struct dr_begin *b, const struct dr_entry *req, size_t n,
 	char		 who[96], reason[sizeof(res->reason)];
 	int		 origin = b->origin == ORIGIN_LB ? ORIGIN_LB : ORIGIN_CONFIG;
 	int		 full = !reconciled;
-	size_t		 added, removed;
+	struct entryset	 added = { NULL, 0, 0 }, removed = added;
 	long long	 t[4];
 	int		 rc;
 
@@ -266,18 +341,11 @@ apply_request(const struct dr_begin *b, const struct dr_entry *req, size_t n,
 		log_audit("%s: failed: %s; %s", who, reason, rc == -1 ?
 		    "nothing changed" : "our tables may hold it, rebuilt next");
 	} else {
-		entryset_count_diff(&in_force[origin], &cand, &added, &removed);
+		entryset_diff(&in_force[origin], &cand, &added, &removed);
 		entryset_free(&in_force[origin]);
 		in_force[origin] = cand;
 		memset(&cand, 0, sizeof(cand));
-		log_audit("%s: applied: +%zu/-%zu entries (now %zu %s, %zu %s), "
-		    "%s%s%s +%zu/-%zu elements, lo +%zu/-%zu addresses", who,
-		    added, removed, in_force[origin].n, origin_name(origin),
-		    in_force[!origin].n, origin_name(!origin),
-		    full ? "tables rebuilt" : "nft", full ? rebuild_why : "",
-		    full ? "," : "",
-		    d.add.ports.n + d.add.lo.n, d.del.ports.n + d.del.lo.n,
-		    lod.add.lo.n, lod.del.lo.n);
+		audit_applied(who, origin, full, &added, &removed, &d, &lod);
 		rebuild_why[0] = '\0';
 		view_free(&applied);
 		applied = want;
@@ -291,6 +359,8 @@ apply_request(const struct dr_begin *b, const struct dr_entry *req, size_t n,
 	viewdiff_free(&lod);
 	viewdiff_free(&d);
  out:
+	entryset_free(&added);
+	entryset_free(&removed);
 	textbuf_free(&nfttext);
 	textbuf_free(&undotext);
 	view_free(&want);

@@ -196,34 +196,36 @@ entryset_union(const struct entryset *a, const struct entryset *b,
 	    union_fn, out);
 }
 
-struct counts {
-	size_t	 only_a;
-	size_t	 only_b;
+struct diff {
+	struct entryset	*only_a;
+	struct entryset	*only_b;
 };
 
 static void
-count_fn(void *arg, int side, const void *e)
+diff_fn(void *arg, int side, const void *e)
 {
-	struct counts	*c = arg;
+	struct diff	*d = arg;
 
-	(void)e;
 	if (side < 0)
-		c->only_a++;
+		entryset_add(d->only_a, e);
 	else if (side > 0)
-		c->only_b++;
+		entryset_add(d->only_b, e);
 }
 
-/* How many entries new has that old has not, and the other way round. */
+/*
+ * The entries new has that old has not (added), and the other way round
+ * (removed), both sorted; they are reset first.
+ */
 void
-entryset_count_diff(const struct entryset *old, const struct entryset *new,
-    size_t *added, size_t *removed)
+entryset_diff(const struct entryset *old, const struct entryset *new,
+    struct entryset *added, struct entryset *removed)
 {
-	struct counts	 c = { 0, 0 };
+	struct diff	 d = { removed, added };
 
+	added->n = 0;
+	removed->n = 0;
 	merge_walk(old->e, old->n, new->e, new->n, sizeof(*old->e),
-	    entry_qcmp, count_fn, &c);
-	*added = c.only_b;
-	*removed = c.only_a;
+	    entry_qcmp, diff_fn, &d);
 }
 
 void

@@ -90,8 +90,8 @@ void	 view_build(const struct entryset *, struct view *);
 void	 view_diff(const struct view *, const struct view *, struct viewdiff *);
 void	 view_free(struct view *);
 void	 viewdiff_free(struct viewdiff *);
-void	 entryset_count_diff(const struct entryset *, const struct entryset *,
-	    size_t *, size_t *);
+void	 entryset_diff(const struct entryset *, const struct entryset *,
+	    struct entryset *, struct entryset *);
 
 /* validate.c */
 struct rejects {

@@ -110,7 +110,7 @@ http_metrics(struct evbuffer *b)
 	    "LBNP packets sent.", rep->counters.tx_packets);
 	metric_head(b, "lbnp_packets_dropped_total", "counter",
 	    "Packets and connections dropped, by reason.");
-	for (i = 0; i < DROP_MAX; i++)
+	for (i = DROP_NONE + 1; i < DROP_MAX; i++)
 		evbuffer_add_printf(b,
 		    "lbnoded_lbnp_packets_dropped_total{reason=\"%s\"} %llu\n",
 		    drop_name(i), (unsigned long long)rep->counters.dropped[i]);

@@ -496,6 +496,9 @@ lbnp_push_result(struct imsg *imsg)
 		    push.ack.message[0] != '\0' ? ": " : "", push.ack.message);
 		send_msg(&push.ack, (struct sockaddr *)&push.to, push.tolen);
 		push.active = 0;
+		/* The other LBs learn of the new generation now, not later. */
+		if (push.ack.status == LBNP_STATUS_OK)
+			lbnp_announce();
 		break;
 	default:
 		fatalx("%s: unexpected imsg %u", __func__, imsg_get_type(imsg));

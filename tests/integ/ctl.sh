@@ -125,7 +125,17 @@ check "status -j: admin ready, numbers numeric" jq -e \
     '.admin == "ready" and (.weight | type) == "number" and
      (.cpu_busy_pct | type) == "number" and (.dropped.auth | type) == "number" and
      (.restarts.reporter | type) == "number" and (.lbs | type) == "array"' "$OUT"
+check "status -j: the fields of lbnodectl(8)" json_fields_match status "$OUT"
+check "status -j: the interface fields of lbnodectl(8)" \
+    json_fields_match interface "$OUT" .interface
+check "status -j: a drop count for each reason" jq -e '.dropped | keys_unsorted ==
+    ["short","magic","version","length","type","allow","auth","stale","replay","rate"]' "$OUT"
+check "status -j: restarts of each child" jq -e \
+    '.restarts | keys_unsorted == ["netcfg","reporter"]' "$OUT"
 
+LOG=$LAB_DIR/daemon.log
+admin_audits() { grep -c 'audit: admin state' "$LOG"; }
+a0=$(admin_audits)
 for state in drain maint ready; do
 	run ctl "$state"
 	expect "$state" ok
@@ -135,7 +145,19 @@ for state in drain maint ready; do
 	run ctl status -j
 	check "$state: in status -j" jq -e ".admin == \"$state\"" "$OUT"
 	check "$state: in the state file" grep -qx "$state" "$LAB_DIR/state"
+	run ctl -j "$state"
+	expect "-j $state" ok
+	check "-j $state: the fields of lbnodectl(8)" \
+	    json_fields_match command "$OUT"
+	check "-j $state: ok" jq -e ".command == \"$state\" and .ok and
+	    .error == null" "$OUT"
+	run ctl "$state" -j
+	check "$state -j: JSON too" jq -e ".command == \"$state\"" "$OUT"
 done
+check "admin audit: the change and who asked, uid and program" grep -Eq \
+    'audit: admin state ready -> drain by uid 0 \(lbnodectl, pid [0-9]+\)$' "$LOG"
+check "admin audit: one line per change, none when the state stays" \
+    test "$(admin_audits)" -eq $((a0 + 3))
 
 run ctl show vips
 expect "show vips" ok
@@ -151,6 +173,11 @@ check "show vips -j: fields" jq -e \
     'map(select(.vip == "192.0.2.10" and .proto == "udp" and
      .port_lo == 8000 and .port_hi == 8099 and .mode == "redirect" and
      .origin == "config")) | length == 1' "$OUT"
+check "show vips -j: the fields of lbnodectl(8) on every entry" \
+    json_fields_match vip "$OUT" '.[]'
+check "show vips -j: null where a field does not apply" jq -e \
+    'map(select(.mode == "loopback" and .target == null and
+     .to_port == null)) | length == 1' "$OUT"
 
 # An LB that has queried the node shows up in show lbs and status.
 ip netns exec "$LB" "$LBNODECTL" probe 198.18.0.2 >/dev/null 2>&1
@@ -160,14 +187,22 @@ check "show lbs: the LB that probed" \
     grep -Eq '^198\.18\.0\.1 +last contact [0-9]+ s ago, [1-9][0-9]* queries' "$OUT"
 run ctl show lbs -j
 check "show lbs -j" jq -e \
-    'map(select(.address == "198.18.0.1" and .queries >= 1)) | length == 1' "$OUT"
+    'map(select(.address == "198.18.0.1" and .queries >= 1 and
+     .last_seen_ago_s >= 0 and .last_seen_unix_s > 0)) | length == 1' "$OUT"
+check "show lbs -j: the fields of lbnodectl(8)" json_fields_match lb "$OUT" '.[]'
 run ctl -j status
 check "status -j: the LB" jq -e '.lbs[0].address == "198.18.0.1"' "$OUT"
+check "status -j: its LBs have the fields of lbnodectl(8)" \
+    json_fields_match lb "$OUT" '.lbs[]'
 
 run ctl log verbose
 expect "log verbose" ok
 run ctl log brief
 expect "log brief" ok
+run ctl -j log brief
+expect "-j log brief" ok
+check "-j log: the fields of lbnodectl(8)" json_fields_match command "$OUT"
+check "-j log: ok" jq -e '.command == "log" and .ok' "$OUT"
 
 # --- reload ---
 write_conf 'vip "192.0.2.30" {
@@ -176,6 +211,18 @@ write_conf 'vip "192.0.2.30" {
 run ctl reload
 expect "reload of a valid config" ok
 check "reload: says OK" grep -qx "reload OK" "$OUT"
+run ctl log verbose
+run ctl -j reload
+expect "-j reload" ok
+check "-j reload: the fields of lbnodectl(8)" json_fields_match command "$OUT"
+check "-j reload: ok" jq -e '.command == "reload" and .ok and .error == null' "$OUT"
+# The same configuration again changes nothing: netcfg says so in
+# debug, and writes no audit line.
+check "a reload that changes nothing: netcfg applies nothing" \
+    wait_for 5 grep -q 'netcfg: config generation 3: nothing to change' "$LOG"
+check "a reload that changes nothing: no audit line" \
+    sh -c "! grep -q 'audit: config generation 3' '$LOG'"
+run ctl log brief
 run ctl -j show vips
 check "reload: the new vip is in force" \
     jq -e 'map(select(.vip == "192.0.2.30" and .port_lo == 443)) | length == 1' "$OUT"
@@ -187,6 +234,11 @@ run ctl reload
 expect "reload of a broken config fails" fail
 check "reload: file:line: message" grep -q "^$CONF:$badline: " "$ERR"
 check "reload: no OK" test ! -s "$OUT"
+run ctl reload -j
+expect "reload -j of a broken config fails" fail
+check "reload -j: the fields of lbnodectl(8)" json_fields_match command "$OUT"
+check "reload -j: not ok, the error is file:line: message" jq -e --arg at \
+    "$CONF:$badline: " '.ok == false and (.error | startswith($at))' "$OUT"
 run ctl -j show vips
 check "reload: the old config stays" jq -e \
     '(map(select(.vip == "192.0.2.30")) | length) == 1 and
@@ -210,6 +262,11 @@ expect "nobody: refused" fail
 check "nobody: permission denied" has "$ERR" "permission denied"
 run ctl_as_nobody --groups="$CTL_GID" status
 expect "nobody in group lbnoded (supplementary): allowed" ok
+run ctl_as_nobody --groups="$CTL_GID" drain
+expect "nobody in group lbnoded: drain" ok
+check "admin audit names uid 65534 and its program" grep -Eq \
+    'audit: admin state ready -> drain by uid 65534 \(lbnodectl, pid [0-9]+\)$' "$LOG"
+run ctl ready
 setpriv --reuid=65534 --regid="$CTL_GID" --clear-groups \
     "$LBNODECTL" -s "$SOCK" status >"$OUT" 2>"$ERR"
 RC=$?

@@ -5,6 +5,11 @@
 # With a key and an lb allowlist: unsigned, forged, stale and replayed
 # packets, strangers and floods dropped and counted; signed probes,
 # signed ANNOUNCEs, pushes accepted and refused.
+#
+# lbnp_client.py is an LB written from lbnoded-protocol(7) alone: with it
+# each drop reason, each ANNOUNCE reason and each CONFIG-ACK status is
+# checked as the page words it, by the bytes it describes and the
+# counter, answer or silence it promises.
 . "$top_srcdir/tests/integ/lib.sh"
 need_root
 command -v python3 >/dev/null || bail "python3 is needed to forge packets"
@@ -36,6 +41,36 @@ dropped() {	# dropped REASON: the daemon's counter
 print(json.load(sys.stdin)["dropped"][sys.argv[1]])' "$1"
 }
 dropped_more() { [ "$(dropped "$1")" -gt "$2" ]; }
+CLIENT=$top_srcdir/tests/integ/lbnp_client.py
+ANS=$LAB_DIR/answers
+client() { lb python3 "$CLIENT" "$@"; }
+# send [CLIENT-OPTIONS] CASE [ARG...]: the answers, one JSON a line, in $ANS
+send() {
+	opts=
+	while [ $# -gt 0 ] && [ "${1#-}" != "$1" ]; do
+		opts="$opts $1 $2"; shift 2
+	done
+	client $CLIENT_KEY $opts send 198.18.0.1 "$@" >"$ANS" 2>"$ANS.sent"
+}
+answers() { jq -se "$1" "$ANS" >/dev/null; }	# answers JQ-FILTER: true of them
+silence() { test ! -s "$ANS"; }
+# dropped_silently REASON [CLIENT-OPTIONS] CASE...: the page's promise for
+# a datagram that fails a gate: counted under REASON, and no answer.
+dropped_silently() {
+	reason=$1; shift
+	before=$(dropped "$reason")
+	send "$@" && wait_for 2 dropped_more "$reason" "$before" && silence
+}
+# a REPORT, from the LBNP port, that echoes the QUERY's sequence
+one_report() {
+	answers 'length == 1 and .[0].type == "report" and .[0].echoes_seq and
+	    .[0].sport == 65002'
+}
+mem_used_x100() {	# 1 - MemAvailable / MemTotal, as the page says
+	awk '$1 == "MemTotal:" { t = $2 } $1 == "MemAvailable:" { a = $2 }
+	    END { printf "%d\n", (t - a) * 10000 / t }' /proc/meminfo
+}
+host_uptime() { cut -d. -f1 /proc/uptime; }
 reports() {	# reports PATTERN [PROBE-OPTIONS]: a REPORT line matches
 	pat=$1; shift
 	probe "$@" | grep -q "$pat"
@@ -43,39 +78,6 @@ reports() {	# reports PATTERN [PROBE-OPTIONS]: a REPORT line matches
 vip_in_force() { ctl show vips | grep -q "$1"; }
 vip_gone() { ! vip_in_force "$1"; }
 line_has() { sed -n "$1p" "$3" | grep -q "$2"; }	# line_has N PATTERN FILE
-
-# forge SRC MODE [COUNT]: LBNP packets from python, per the protocol
-# page: "garbage", "unsigned" QUERYs, "signed" QUERYs sent twice
-# (the second is a replay), "stale" ones a minute old.
-forge() {
-	lb python3 - "$KEY" "$@" <<'EOF'
-import hmac, hashlib, os, socket, struct, sys, time
-keyfile, src, mode = sys.argv[1:4]
-count = int(sys.argv[4]) if len(sys.argv) > 4 else 1
-key = bytes.fromhex(open(keyfile).read().strip())
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((src, 0))
-def query(seq, signed, ts):
-    hdr = b"LBNP" + struct.pack("!BBHIHH", 1, 2, 1 if signed else 0, seq, 0, 0)
-    if not signed:
-        return hdr
-    msg = hdr + struct.pack("!Q", ts) + os.urandom(8)
-    return msg + hmac.new(key, msg, hashlib.sha256).digest()
-now = int(time.time() * 1000)
-for i in range(count):
-    if mode == "garbage":
-        p = b"LBNQ" + bytes(12)
-    elif mode == "unsigned":
-        p = query(i, False, 0)
-    elif mode == "stale":
-        p = query(i, True, now - 60000)
-    else:
-        p = query(i, True, now)
-    s.sendto(p, ("198.18.0.1", 65002))
-    if mode == "signed":
-        s.sendto(p, ("198.18.0.1", 65002))
-EOF
-}
 
 conf() {	# conf NAME EXTRA-LINES
 	cat >"$LAB_DIR/$1.conf" <<EOC
@@ -125,6 +127,7 @@ check "listen heard the broadcast ANNOUNCE" python3 -c 'import json, sys
 r = json.loads(open(sys.argv[1]).readline())
 assert r["from"] == "198.18.0.1" and r["reason"] in ("start", "periodic")' \
     "$LAB_DIR/listen1.out"
+check "listen -j: the fields of lbnodectl(8)" json_fields_match node "$LAB_DIR/listen1.out"
 
 ip netns exec "$LB" "$LBNODECTL" listen -t 30 >"$LAB_DIR/listen2.out" 2>&1 &
 LISTEN=$!
@@ -159,15 +162,67 @@ check "probe of a closed port: no answer" grep -qx '198.18.0.1: no answer' "$LAB
 lb "$LBNODECTL" probe --keepalived -t 1 -p 65003 198.18.0.1
 ok $(( $? != 1 )) "keepalived: no answer is exit 1"
 m=$(dropped magic)
-forge 198.18.0.2 garbage
+send magic
 check "bad magic counted" wait_for 2 dropped_more magic "$m"
+
+# The page's REPORT, by a client written from the page.
+probe -j >"$LAB_DIR/probe.json"
+check "probe -j: the fields of lbnodectl(8)" json_fields_match node "$LAB_DIR/probe.json"
+check "probe -j: a REPORT has no reason" jq -e '.reason == null' "$LAB_DIR/probe.json"
+up0=$(host_uptime)
+mem0=$(mem_used_x100)
+send query
+mem1=$(mem_used_x100)
+up1=$(host_uptime)
+check "QUERY: one REPORT, from port 65002, with the QUERY's sequence" one_report
+node_id=$(client node-id /etc/machine-id "$(hostname)")
+check "REPORT: NODE_ID is HMAC-SHA256(machine ID, app ID) as the page says" \
+    answers ".[0].tlvs.NODE_ID == \"$node_id\""
+check "REPORT: NODE_ID is systemd's app-specific machine ID" test "$node_id" = \
+    "$(systemd-id128 machine-id --app-specific=021aa80e5eb44d128753a3d3708e499d)"
+check "REPORT: HOSTNAME, SERVER_TYPE linux, ADDR4, ADMIN 0, GENERATION 0" \
+    answers ".[0].tlvs | .HOSTNAME == \"$(hostname)\" and .SERVER_TYPE == \"linux\"
+    and .ADDR4 == \"198.18.0.1\" and .ADMIN == 0 and .GENERATION == 0"
+check "REPORT: UPTIME is the host's, from /proc/uptime" answers \
+    ".[0].tlvs.UPTIME >= $up0 - 10 and .[0].tlvs.UPTIME <= $up1"
+ctl -j status >"$LAB_DIR/status.json"
+check "REPORT: UPTIME is not lbnodectl status's reporter_uptime_s" \
+    test "$(jq .reporter_uptime_s "$LAB_DIR/status.json")" -lt "$up0"
+lo=$(( (mem0 < mem1 ? mem0 : mem1) - 150 ))
+hi=$(( (mem0 > mem1 ? mem0 : mem1) + 150 ))
+check "REPORT: MEMORY is 1 - MemAvailable/MemTotal ($lo..$hi)" \
+    answers ".[0].tlvs.MEMORY >= $lo and .[0].tlvs.MEMORY <= $hi"
+send query-skip
+check "TLVs of no concern to a QUERY (a 3-byte WEIGHT) skipped: answered" one_report
+
+# Each gate of the page, by the bytes it describes: counted, no answer.
+check "an empty datagram: short, no answer" dropped_silently short empty
+check "15 bytes: short, no answer" dropped_silently short short
+check "bad magic: magic, no answer" dropped_silently magic magic
+check "version 2: version, no answer" dropped_silently version version
+check "header length one more than the body: length, no answer" \
+    dropped_silently length length
+check "a TLV past the end of the body: length, no answer" \
+    dropped_silently length tlv-past-end
+check "a REPORT sent to a node: type, no answer" dropped_silently type report
+check "type 9: type, no answer" dropped_silently type type9
+
+# CONFIG-ACK status 1 without a key: no IN_FORCE (the CONFIG is refused)
+send config 3 tcp:192.0.2.10:80
+check "CONFIG without a key: STATUS 1, authentication required, no IN_FORCE" \
+    answers 'length == 1 and .[0].type == "config-ack" and .[0].echoes_seq and
+    .[0].tlvs.STATUS == 1 and .[0].tlvs.GENERATION == 3 and
+    .[0].tlvs.MESSAGE == "authentication required" and
+    (.[0].tlvs | has("IN_FORCE") | not)'
 stop_daemon
 
 ## With a key and an lb allowlist
 
 conf keyed "key file \"$KEY\"
 lb 198.18.0.2
-accept vip 192.0.2.0/24 tcp port 80"
+accept vip 192.0.2.0/24 tcp port 80
+accept vip 2001:db8:1::/64 tcp port 80"
+CLIENT_KEY="-k $KEY"
 ip netns exec "$LB" "$LBNODECTL" listen -j -k "$KEY" -c 1 -t 20 >"$LAB_DIR/listen3.out" 2>&1 &
 LISTEN=$!
 LAB_PIDS="$LAB_PIDS $LISTEN"
@@ -191,17 +246,31 @@ r = json.loads(open(sys.argv[1]).readline())
 assert r["signed"] is True and r["from"] == "198.18.0.1"' "$LAB_DIR/listen3.out"
 
 r=$(dropped replay)
-s=$(dropped stale)
-forge 198.18.0.2 signed
+send replay
 check "keyed: a replayed query counted" wait_for 2 dropped_more replay "$r"
-forge 198.18.0.2 stale
-check "keyed: a minute-old query counted as stale" wait_for 2 dropped_more stale "$s"
-a=$(dropped allow)
-forge 198.18.0.3 signed
-check "keyed: a source not in the allowlist counted" wait_for 2 dropped_more allow "$a"
+check "keyed: the first copy answered, the replay not" one_report
+check "keyed: the REPORT is signed, and verifies with the page's HMAC" \
+    answers '.[0].signed and .[0].verified'
+check "keyed: an unsigned query: auth, no answer" dropped_silently auth unsigned
+check "keyed: a MAC of another key: auth, no answer" dropped_silently auth badmac
+check "keyed: a minute-old query counted as stale" dropped_silently stale stale-60
+check "keyed: a query 31 s old: stale, no answer" dropped_silently stale stale-31
+check "keyed: a query 31 s ahead: stale, no answer" dropped_silently stale ahead-31
+send fresh-29
+check "keyed: a query 29 s old: answered" one_report
+send ahead-29
+check "keyed: a query 29 s ahead: answered" one_report
+check "keyed: a source not in the allowlist counted, no answer" \
+    dropped_silently allow -s 198.18.0.3 query
+# 20 a second with bursts of 40, per address whatever the port: 100
+# signed queries from 100 ports of one address get the 40 of a full
+# bucket and no more than what 20 a second adds while they are sent.
 r=$(dropped rate)
-forge 198.18.0.2 unsigned 100
+send --ports 100 query
 check "keyed: a flood is rate limited" wait_for 2 dropped_more rate "$r"
+most=$(jq '40 + (.sent_in_ms * 20 / 1000 | ceil) + 1' "$ANS.sent")
+check "keyed: the flood from 100 ports of one address: 40 to $most answers" \
+    answers "length >= 40 and length <= $most"
 sleep 2	# let the bucket fill again
 
 lb "$LBNODECTL" push -k "$KEY" -g 5 198.18.0.1 tcp:192.0.2.10:80 \
@@ -219,6 +288,9 @@ r = json.load(open(sys.argv[1]))
 assert r["status"] == "rejected" and r["generation"] == 6
 assert [x["spec"] for x in r["results"]] == ["tcp:198.51.100.7:80"]' \
     "$LAB_DIR/push2.out"
+check "push -j: the fields of lbnodectl(8)" json_fields_match ack "$LAB_DIR/push2.out"
+check "push -j: each result has the fields of lbnodectl(8)" \
+    json_fields_match result "$LAB_DIR/push2.out" '.results[]'
 check "keyed: a refused push leaves generation 5" \
     reports '^generation *5$' -k "$KEY"
 old_rep=$(child_pid "$DAEMON_PID" reporter)
@@ -232,6 +304,86 @@ ok $? "keyed: an empty push exits 0"
 check "keyed: an empty push removes the pushed VIPs" vip_gone 192.0.2.10
 lb "$LBNODECTL" push 198.18.0.1 tcp:192.0.2.10:80 >/dev/null 2>&1
 ok $(( $? != 1 )) "keyed: an unsigned push gets no answer"
+
+# Each CONFIG-ACK status, with the MESSAGE the page lists.
+check "keyed: a CONFIG without GENERATION: length, no answer" \
+    dropped_silently length config-no-gen
+check "keyed: a GENERATION of 7 bytes: length, no answer" \
+    dropped_silently length config-gen7
+send -t 5 config 8 tcp:192.0.2.10:80
+check "keyed: CONFIG-ACK status 0: applied, IN_FORCE 1, signed" \
+    answers 'length == 1 and .[0].type == "config-ack" and .[0].echoes_seq and
+    .[0].verified and .[0].tlvs.STATUS == 0 and .[0].tlvs.GENERATION == 8 and
+    .[0].tlvs.MESSAGE == "applied" and .[0].tlvs.IN_FORCE == 1'
+send -t 5 config 9 tcp:192.0.2.10:80 tcp:198.51.100.7:80
+check "keyed: CONFIG-ACK status 1: 1 of 2 entries refused, a RESULT for entry 1" \
+    answers '.[0].tlvs | .STATUS == 1 and .GENERATION == 9 and
+    .MESSAGE == "1 of 2 entries refused" and .IN_FORCE == 1 and
+    .RESULT == [{"index": 1, "status": 1, "reason": "no accept rule allows it"}]'
+send -t 5 config 10 $(seq -f 'tcp:198.51.100.%g:80' 1 70)
+check "keyed: 70 entries refused: 64 RESULTs, OMITTED 6" \
+    answers '.[0].tlvs | .STATUS == 1 and .MESSAGE == "70 of 70 entries refused"
+    and (.RESULT | length) == 64 and .OMITTED == 6 and
+    ([.RESULT[].index] == [range(64)])'
+# 200 entries keep netcfg busy a while after the first CONFIG is read
+send -t 5 config-twice 10 $(seq -f 'tcp:192.0.2.%g:80' 1 200)
+check "keyed: a CONFIG while one is applied: CONFIG-ACK status 3, no IN_FORCE" \
+    answers 'length == 2 and (map(select(.tlvs.STATUS == 3 and
+    .tlvs.MESSAGE == "another configuration is being applied" and
+    (.tlvs | has("IN_FORCE") | not))) | length == 1)'
+# The kernel refuses an IPv6 address on a lo without IPv6.
+ip netns exec "$NODE" sysctl -qw net.ipv6.conf.lo.disable_ipv6=1
+send -t 5 config 11 "tcp:[2001:db8:1::10]:80,loopback"
+check "keyed: the kernel refuses the set: CONFIG-ACK status 2, IN_FORCE" \
+    answers 'length == 1 and .[0].tlvs.STATUS == 2 and
+    .[0].tlvs.GENERATION == 11 and (.[0].tlvs | has("IN_FORCE"))'
+ip netns exec "$NODE" sysctl -qw net.ipv6.conf.lo.disable_ipv6=0
 stop_daemon
+
+## ANNOUNCEs, each REASON as the page gives it, to a client of the page
+
+# A steady weight, so that nothing but what a test does changes it; a
+# period long enough that a REASON 2 cannot be taken for a periodic one.
+conf announce "key file \"$KEY\"
+lb 198.18.0.2
+weight min 60 max 60
+accept vip 192.0.2.0/24 tcp port 80"
+sed -i 's/^announce every 1$/announce every 4/' "$LAB_DIR/announce.conf"
+ANN=$LAB_DIR/announces
+ip netns exec "$LB" python3 "$CLIENT" -k "$KEY" listen 60 >"$ANN" &
+LAB_PIDS="$LAB_PIDS $!"
+sleep 0.2
+daemon_start "$NODE" "$LAB_DIR/announce.conf"
+# heard JQ-FILTER: an ANNOUNCE heard so far is true of it
+heard() { jq -se "any(.[]; $1)" "$ANN" >/dev/null; }
+check "ANNOUNCE REASON 0 when the node starts, sequence 1" wait_for 10 \
+    heard '.seq == 1 and .tlvs.REASON == 0'
+check "ANNOUNCE: signed, verified, from port 65002, to the lb" \
+    heard '.seq == 1 and .verified and .sport == 65002 and .from == "198.18.0.1"'
+check "ANNOUNCE: the NODE_ID the page derives" heard ".seq == 1 and
+    .tlvs.NODE_ID == \"$node_id\" and .tlvs.WEIGHT == 60 and .tlvs.ADMIN == 0"
+check "ANNOUNCE REASON 1 every announce every seconds" wait_for 10 \
+    heard '.seq == 2 and .tlvs.REASON == 1'
+ctl drain >/dev/null
+check "ANNOUNCE REASON 2 on drain: ADMIN 1" wait_for 3 \
+    heard '.tlvs.REASON == 2 and .tlvs.ADMIN == 1'
+check "ANNOUNCE in drain: WEIGHT is the computed one, not 0" \
+    heard '.tlvs.REASON == 2 and .tlvs.ADMIN == 1 and .tlvs.WEIGHT == 60'
+ctl ready >/dev/null
+check "ANNOUNCE REASON 2 on ready: ADMIN 0" wait_for 3 \
+    heard '.tlvs.REASON == 2 and .tlvs.ADMIN == 0 and .seq > 2'
+send -t 5 config 12 tcp:192.0.2.10:80
+check "CONFIG accepted" answers '.[0].tlvs.STATUS == 0'
+check "ANNOUNCE REASON 2 after an accepted CONFIG, with its GENERATION" \
+    wait_for 3 heard '.tlvs.REASON == 2 and .tlvs.GENERATION == 12'
+send -t 5 config 13 tcp:198.51.100.7:80
+check "CONFIG refused" answers '.[0].tlvs.STATUS == 1'
+stop_daemon
+check "ANNOUNCE REASON 3 when the node stops" wait_for 3 \
+    heard '.tlvs.REASON == 3 and .tlvs.GENERATION == 12'
+check "no ANNOUNCE for the refused CONFIG's generation" \
+    jq -se 'all(.[]; .tlvs.GENERATION != 13)' "$ANN"
+check "ANNOUNCEs numbered 1, 2, 3, and so on" \
+    jq -se '[.[].seq] == [range(1; length + 1)]' "$ANN"
 
 done_testing

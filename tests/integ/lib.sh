@@ -141,6 +141,27 @@ socket_inodes() {
 maps() { grep -q "/$2" "/proc/$1/maps"; }
 unmapped() { test -r "/proc/$1/maps" && ! maps "$1" "$2"; }
 
+# man_json_fields KIND: the fields lbnodectl(8), JSON OUTPUT, lists for
+# an object of KIND, as a JSON array in the page's order.
+man_json_fields() {
+	awk -v mark=".\\\\\" json $1" '
+	    $0 == mark { on = 1; next }
+	    on && /^\.El/ { exit }
+	    on && /^\.It Li / { sub(/^\.It Li /, ""); gsub(/ , /, " "); print }' \
+	    "$top_srcdir/man/lbnodectl.8" | jq -Rsc 'split("\n") | map(splits(" ")) |
+	    map(select(. != ""))'
+}
+
+# json_fields_match KIND FILE [FILTER]: FILE holds JSON documents, and
+# FILTER (. by default) picks from each at least one object, every one of
+# which has exactly the fields of KIND in lbnodectl(8), in its order.
+json_fields_match() {
+	want=$(man_json_fields "$1") && [ "$want" != "[]" ] &&
+	    jq -se --argjson want "$want" \
+	    "[.[] | ${3:-.} | keys_unsorted == \$want] | length > 0 and all" \
+	    "$2" >/dev/null
+}
+
 lab_cleanup() {
 	for p in $LAB_PIDS; do
 		kill "$p" 2>/dev/null

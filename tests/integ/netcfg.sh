@@ -136,6 +136,9 @@ check "LB push applied" result_is ok
 check "LB and config entries together" elems_are redir4 \
     "198.18.0.10 tcp 80,198.18.1.1 tcp 80,198.18.1.2 tcp 443,"
 check "audit line names the LB" grep -q 'audit: lb 192.0.2.1 generation 5: applied: +3/-0' "$LAB_DIR/daemon.log"
+check "audit line names the entries the LB added" grep -q \
+    'audit: lb 192.0.2.1 generation 5: applied: .*; added redirect 198.18.1.1 tcp 80, redirect 198.18.1.2 tcp 443, loopback 2001:db8:ffff::20$' \
+    "$LAB_DIR/daemon.log"
 
 # refused requests change nothing, byte for byte, and are audited
 snapshot before
@@ -173,6 +176,39 @@ check "refused entries are reported by index" grep -q '^entry 1 VIP: loopback ad
 req "$(echo "$CONFIG" | sed 's/begin config 1/begin config 3/; s/^redirect 198.18.0.10 tcp 80$/redirect 198.18.0.15 tcp 80/; /loopback 198.18.0.13/d')"
 check "config change applied" result_is ok
 check "diff: only what changed" grep -q 'audit: config generation 3: applied: +1/-2 entries.*nft +1/-2 elements, lo +0/-1 addresses' "$LAB_DIR/daemon.log"
+check "diff: the audit line names the entry added and the two removed" grep -q \
+    'audit: config generation 3: applied: .*; added redirect 198.18.0.15 tcp 80; removed redirect 198.18.0.10 tcp 80, loopback 198.18.0.13$' \
+    "$LAB_DIR/daemon.log"
+n=$(audits)
+req "$(echo "$CONFIG" | sed 's/begin config 1/begin config 3/; s/^redirect 198.18.0.10 tcp 80$/redirect 198.18.0.15 tcp 80/; /loopback 198.18.0.13/d')"
+check "the same set again: applied" result_is ok
+check "the same set again changes nothing: no audit line" test "$(audits)" -eq "$n"
+# 20 entries more: the first 8 named, then a count
+req "$(echo "$CONFIG" | sed 's/begin config 1/begin config 4/; s/^redirect 198.18.0.10 tcp 80$/redirect 198.18.0.15 tcp 80/; /loopback 198.18.0.13/d; s/^commit$/gen redirect 20 198.18.3.1 tcp 80\ncommit/')"
+check "20 entries added" result_is ok
+check "the audit line names 8 entries, then counts the 12 others" grep -Eq \
+    'audit: config generation 4: applied: \+20/-0 entries.*; added (redirect 198\.18\.3\.[0-9]+ tcp 80, ){8}and 12 more$' \
+    "$LAB_DIR/daemon.log"
+req "$(echo "$CONFIG" | sed 's/begin config 1/begin config 4/; s/^redirect 198.18.0.10 tcp 80$/redirect 198.18.0.15 tcp 80/; /loopback 198.18.0.13/d')"
+check "20 entries removed" grep -Eq \
+    'audit: config generation 4: applied: \+0/-20 entries.*; removed (redirect 198\.18\.3\.[0-9]+ tcp 80, ){8}and 12 more$' \
+    "$LAB_DIR/daemon.log"
+# Long entries: as many as fit are named, and the rest counted, so that
+# the count is never cut off the line.
+long6() { seq -f 'loopback 2001:db8:ffff:aaaa:bbbb:cccc:dddd:%g' 1 12; }
+req "begin lb 7 192.0.2.9" "$(long6)" "commit"
+check "12 long entries pushed" result_is ok
+line=$(grep 'audit: lb 192.0.2.9 generation 7: applied' "$LAB_DIR/daemon.log")
+named=$(echo "$line" | grep -o 'loopback 2001:db8:ffff:aaaa' | wc -l)
+more=$(echo "$line" | grep -o ', and [0-9]* more' | tr -dc 0-9)
+check "long entries: some named, the rest counted ($named + ${more:-?} = 12)" \
+    test "$named" -ge 1 -a "$((named + ${more:-0}))" -eq 12
+check "long entries: the line still says what the push removed" \
+    sh -c "echo '$line' | grep -q '; removed redirect 198.18.1.1 tcp 80'"
+# the LB's set as it was, for what follows
+req "begin lb 8 192.0.2.1" "redirect 198.18.1.1 tcp 80" \
+    "redirect 198.18.1.2 tcp 443" "loopback 2001:db8:ffff::20" "commit"
+check "the LB's set back" result_is ok
 check "diff: old entry gone, new one in, LB's kept" elems_are redir4 \
     "198.18.0.15 tcp 80,198.18.1.1 tcp 80,198.18.1.2 tcp 443,"
 check "diff: loopback VIP taken off lo" sh -c "! ip netns exec $NS ip addr show dev lo | grep -q '198.18.0.13/'"

@@ -41,14 +41,15 @@ set_addr(struct lbn_addr *a, const char *s)
 		abort();
 }
 
+/* The example node's /etc/machine-id. */
+static const char	 example_machine_id[] =
+    "0123456789abcdef0123456789abcdef\n";
+
 static void
 sample_node(struct lbnp_msg *m, uint8_t type)
 {
-	static const uint8_t	 id[16] = { 0x5e, 0x1f, 0x0c, 0x3a, 0x9b,
-	    0x24, 0x4d, 0x8e, 0x91, 0x27, 0x6f, 0x40, 0x3c, 0x2d, 0x15, 0x08 };
-
 	m->type = type;
-	memcpy(m->node.node_id, id, sizeof(id));
+	lbnp_node_id(m->node.node_id, example_machine_id, "web1");
 	strcpy(m->node.hostname, "web1");
 	strcpy(m->node.server_type, "linux");
 	set_addr(&m->node.addr4, "192.0.2.11");
@@ -60,6 +61,20 @@ sample_node(struct lbnp_msg *m, uint8_t type)
 	m->node.uptime = 86400;
 	m->node.reason = LBNP_REASON_START;
 	m->generation = 7;
+}
+
+/* A CONFIG-ACK as the node sends it, with the strings it sends. */
+static void
+example_ack(struct lbnp_msg *m, uint32_t seq, uint64_t generation,
+    uint8_t status, const char *message, uint32_t in_force)
+{
+	m->type = LBNP_CONFIG_ACK;
+	m->seq = seq;
+	m->generation = generation;
+	m->status = status;
+	snprintf(m->message, sizeof(m->message), "%s", message);
+	m->has_in_force = 1;
+	m->in_force = in_force;
 }
 
 /* The messages of the protocol page, by name; sign says whether signed. */
@@ -103,17 +118,15 @@ example(const char *name, struct lbnp_msg *m, int *sign)
 		m->nentries = 2;
 		*sign = 1;
 	} else if (strcmp(name, "config-ack") == 0) {
-		m->type = LBNP_CONFIG_ACK;
-		m->seq = 0x100;
-		m->generation = 8;
-		m->status = LBNP_STATUS_REJECTED;
-		strcpy(m->message, "1 of 2 entries rejected");
-		m->has_in_force = 1;
-		m->in_force = 0;
+		example_ack(m, 0x100, 8, LBNP_STATUS_REJECTED,
+		    "1 of 2 entries refused", 0);
 		m->nresults = 1;
 		m->results[0].index = 1;
 		m->results[0].status = DR_REJECTED;
-		strcpy(m->results[0].reason, "not allowed by accept rules");
+		strcpy(m->results[0].reason, "no accept rule allows it");
+		*sign = 1;
+	} else if (strcmp(name, "config-ack-ok") == 0) {
+		example_ack(m, 0x101, 9, LBNP_STATUS_OK, "applied", 1);
 		*sign = 1;
 	} else
 		return -1;
@@ -121,7 +134,8 @@ example(const char *name, struct lbnp_msg *m, int *sign)
 }
 
 static const char *const examples[] = {
-	"query", "query-signed", "report", "announce", "config", "config-ack"
+	"query", "query-signed", "report", "announce", "config", "config-ack",
+	"config-ack-ok"
 };
 #define NEXAMPLES	nitems(examples)
 
@@ -311,8 +325,8 @@ test_roundtrip(void)
 	lbnp_decode(buf, (size_t)n, &d, NULL, 0);
 	ok(d.status == LBNP_STATUS_REJECTED && d.nresults == 1 &&
 	    d.results[0].index == 1 && d.results[0].status == DR_REJECTED &&
-	    strcmp(d.results[0].reason, "not allowed by accept rules") == 0 &&
-	    strcmp(d.message, "1 of 2 entries rejected") == 0,
+	    strcmp(d.results[0].reason, "no accept rule allows it") == 0 &&
+	    strcmp(d.message, "1 of 2 entries refused") == 0,
 	    "config-ack: status, message, result");
 }
 
@@ -606,6 +620,46 @@ test_eviction(void)
 	ok(rc.floor_ms == now + 1, "floor follows the evictions");
 }
 
+/*
+ * NODE_ID is systemd's app-specific machine ID: the expected values
+ * come from "systemd-id128 machine-id --app-specific=021aa80e5eb44d12875
+ * 3a3d3708e499d" (for the machine ID) and from the page's formula.
+ */
+static void
+test_node_id(void)
+{
+	static const uint8_t	 want_mid[16] = { 0xfc, 0xe5, 0x4c, 0x87,
+	    0xa9, 0xa2, 0x42, 0x94, 0x83, 0xe9, 0x58, 0x3c, 0x4c, 0x0e, 0x89,
+	    0xe2 };
+	static const uint8_t	 want_host[16] = { 0xf2, 0x55, 0xf7, 0x3a,
+	    0x1b, 0x1e, 0x41, 0x27, 0x86, 0x84, 0x25, 0x1c, 0xe2, 0x7f, 0x47,
+	    0xc9 };
+	static const struct {
+		const char	*machine_id;
+		const uint8_t	*want;
+		const char	*name;
+	} cases[] = {
+		{ example_machine_id, want_mid,
+		    "HMAC-SHA256(machine ID, app ID) as a v4 UUID" },
+		{ "0123456789abcdef0123456789abcdef", want_mid,
+		    "the same without the newline" },
+		{ NULL, want_host, "no machine-id, the host name is the key" },
+		{ "0123456789ABCDEF0123456789ABCDEF\n", want_host,
+		    "a machine-id not in lower-case hex, the host name" },
+		{ "0123456789abcdef0123456789abcdef0\n", want_host,
+		    "a machine-id too long, the host name" },
+	};
+	uint8_t			 id[LBNP_NODE_ID_LEN];
+	char			 name[96];
+	size_t			 i;
+
+	for (i = 0; i < nitems(cases); i++) {
+		lbnp_node_id(id, cases[i].machine_id, "web1");
+		snprintf(name, sizeof(name), "NODE_ID: %s", cases[i].name);
+		ok(memcmp(id, cases[i].want, sizeof(id)) == 0, name);
+	}
+}
+
 static void
 test_page(void)
 {
@@ -651,6 +705,7 @@ main(int argc, char *argv[])
 	test_tlv_bound();
 	test_auth();
 	test_eviction();
+	test_node_id();
 	test_page();
 	return done_testing();
 }

@@ -485,10 +485,10 @@ static void
 test_sets(void)
 {
 	struct entryset	 a = { NULL, 0, 0 }, b = a, u = a;
+	struct entryset	 added = a, removed = a;
 	struct dr_entry	 x = E(MODE_REDIRECT, "198.18.0.1", TCP, 80, 80, NULL, 0);
 	struct dr_entry	 y = E(MODE_REDIRECT, "198.18.0.2", TCP, 80, 80, NULL, 0);
 	struct dr_entry	 z = E(MODE_REDIRECT, "198.18.0.3", TCP, 80, 80, NULL, 0);
-	size_t		 added, removed;
 	char		 buf[80];
 
 	entryset_add(&a, &x);
@@ -497,8 +497,14 @@ test_sets(void)
 	entryset_add(&b, &z);
 	entryset_union(&a, &b, &u);
 	is_int(u.n, 3, "union drops the shared entry");
-	entryset_count_diff(&a, &b, &added, &removed);
-	ok(added == 1 && removed == 1, "count diff");
+	entryset_diff(&a, &b, &added, &removed);
+	ok(added.n == 1 && entry_cmp(&added.e[0], &z) == 0 &&
+	    removed.n == 1 && entry_cmp(&removed.e[0], &x) == 0,
+	    "diff: what is added, what is removed");
+	entryset_diff(&a, &a, &added, &removed);
+	ok(added.n == 0 && removed.n == 0, "diff of a set with itself: empty");
+	entryset_free(&added);
+	entryset_free(&removed);
 	is_str(entry_str(&x, buf, sizeof(buf)), "redirect 198.18.0.1 tcp 80",
 	    "entry_str redirect");
 	x = E(MODE_DNAT, "198.18.0.1", UDP, 53, 54, "192.0.2.5", 0);
