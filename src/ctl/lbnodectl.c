@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "lbnoded.h"
 #include "ctl.h"
 #include "lbnodectl.h"
@@ -37,7 +38,7 @@ static const struct command {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: lbnodectl [-j] [-s socket] command [argument ...]\n"
+	fprintf(f, "usage: lbnodectl [-hjV] [-s socket] command [argument ...]\n"
 	    "commands:\n"
 	    "  status                 state, weight, load, counters, LBs\n"
 	    "  show vips | lbs        the VIPs in force; the LBs seen\n"
@@ -64,7 +65,7 @@ main(int argc, char *argv[])
 	int	 ch;
 
 	/* "+": stop at the command, whose options are its own */
-	while ((ch = getopt(argc, argv, "+hjs:")) != -1) {
+	while ((ch = getopt(argc, argv, "+hjs:V")) != -1) {
 		switch (ch) {
 		case 'h':
 			usage(stdout);
@@ -75,6 +76,9 @@ main(int argc, char *argv[])
 		case 's':
 			ctl_socket_path = optarg;
 			break;
+		case 'V':
+			printf("lbnodectl %s\n", PACKAGE_VERSION);
+			return 0;
 		default:
 			usage(stderr);
 			return 1;

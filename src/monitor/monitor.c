@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "imsg.h"
 #include "log.h"
 #include "monitor.h"
@@ -49,7 +50,7 @@ static struct {
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: lbnoded [-dnv] [-f file]\n");
+	fprintf(stderr, "usage: lbnoded [-dnvV] [-f file]\n");
 	exit(1);
 }
 
@@ -388,7 +389,7 @@ monitor_main(int argc, char *argv[])
 	int	 ch, checkonly = 0, verbose = 0;
 
 	mon.conffile = LBNODED_CONF;
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+	while ((ch = getopt(argc, argv, "df:nvV")) != -1) {
 		switch (ch) {
 		case 'd':
 			mon.foreground = 1;
@@ -402,6 +403,9 @@ monitor_main(int argc, char *argv[])
 		case 'v':
 			verbose++;
 			break;
+		case 'V':
+			printf("lbnoded %s\n", PACKAGE_VERSION);
+			return 0;
 		default:
 			usage();
 		}

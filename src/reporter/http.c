@@ -11,6 +11,7 @@
 #include <event2/http.h>
 #include <string.h>
 
+#include "config.h"
 #include "log.h"
 #include "names.h"
 #include "reporter.h"
@@ -88,6 +89,9 @@ http_metrics(struct evbuffer *b)
 {
 	size_t	 i;
 
+	metric_head(b, "build_info", "gauge", "The version, as a label.");
+	evbuffer_add_printf(b, "lbnoded_build_info{version=\"%s\"} 1\n",
+	    PACKAGE_VERSION);
 	metric_frac(b, "cpu_busy_ratio", "Smoothed CPU busy share.",
 	    rep->load.busy_x100, 10000);
 	metric_frac(b, "loadavg_per_cpu", "1-minute load average per CPU.",

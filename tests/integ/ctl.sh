@@ -70,6 +70,11 @@ EOF
 }
 
 # --- no daemon ---
+check "the build has a version" test -n "$VERSION"
+check "lbnodectl -V prints the version" \
+    test "$("$LBNODECTL" -V)" = "lbnodectl $VERSION"
+check "lbnoded -V prints the version" \
+    test "$("$LBNODED" -V)" = "lbnoded $VERSION"
 write_conf ""
 run ctl status
 expect "no daemon: status fails" fail

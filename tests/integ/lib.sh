@@ -5,6 +5,9 @@
 
 : "${LBNODED:=$top_builddir/lbnoded}"
 : "${LBNODECTL:=$top_builddir/lbnodectl}"
+# The version configure gave the build, as -V and /metrics must print it.
+VERSION=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' \
+    "$top_builddir/config.h")
 TAP_N=0
 TAP_FAILED=0
 LAB_NS=""

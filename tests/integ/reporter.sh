@@ -85,6 +85,8 @@ done
 check "/metrics: HELP and TYPE for each family" \
     test "$(grep -c '^# HELP' "$LAB_DIR/metrics")" -eq \
     "$(grep -c '^# TYPE' "$LAB_DIR/metrics")"
+check "/metrics names the version" \
+    grep -qx "lbnoded_build_info{version=\"$VERSION\"} 1" "$LAB_DIR/metrics"
 check "/metrics: admin state ready is 1" \
     grep -qx 'lbnoded_admin_state{state="ready"} 1' "$LAB_DIR/metrics"
 check "/metrics: the agent queries are counted" \

@@ -29,8 +29,14 @@ done
 for c in status show drain ready maint reload log probe push listen; do
 	t_named "lbnodectl.8 documents $c" grep -Eq "Ic $c( |\$)" "$M/lbnodectl.8"
 done
-for f in d n v f; do
+# Every flag in each program's getopt string, from the source.
+flags() { sed -n "s/.*getopt(argc, argv, \"+*\([^\"]*\)\").*/\1/p" "$1" |
+    head -1 | tr -d ':+'; }
+for f in $(flags "$top_srcdir/src/monitor/monitor.c" | sed 's/./& /g'); do
 	t_named "lbnoded.8 documents -$f" grep -q "^\.It Fl $f" "$M/lbnoded.8"
+done
+for f in $(flags "$top_srcdir/src/ctl/lbnodectl.c" | sed 's/./& /g'); do
+	t_named "lbnodectl.8 documents -$f" grep -q "^\.It Fl $f" "$M/lbnodectl.8"
 done
 for s in SIGHUP SIGTERM SIGINT SIGUSR2; do
 	t_named "lbnoded.8 documents $s" grep -q "$s" "$M/lbnoded.8"
