@@ -1,24 +1,50 @@
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static int	 log_foreground = 1;
 static int	 log_verbose;
+static int	 log_journal;	/* stderr is systemd's journal stream */
 static char	 log_proc[16] = "lbnoded";
 
 static void	 vlog(int, const char *, va_list)
 		    __attribute__((format(printf, 2, 0)));
+
+/*
+ * systemd names the stream it connected to stderr in JOURNAL_STREAM
+ * ("device:inode"); only when stderr is still that stream does a
+ * "<N>" prefix reach the journal as the line's priority.  Anywhere
+ * else, a terminal or a file, it would be noise.
+ */
+static int
+stderr_is_journal(void)
+{
+	const char		*env = getenv("JOURNAL_STREAM");
+	struct stat		 st;
+	unsigned long long	 dev, ino;
+	char			 end;
+
+	if (env == NULL || sscanf(env, "%llu:%llu%c", &dev, &ino, &end) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return st.st_dev == dev && st.st_ino == ino;
+}
 
 void
 log_init(int foreground, int verbose)
 {
 	log_foreground = foreground;
 	log_verbose = verbose;
+	log_journal = foreground && stderr_is_journal();
 	/*
 	 * LOG_NDELAY connects to /dev/log now: the children chroot
 	 * before they log anything, and /dev/log is not there after.
@@ -52,14 +78,18 @@ vlog(int pri, const char *fmt, va_list ap)
 	char	 line[1024];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (log_foreground && log_proc[0] == '\0') {
+	if (!log_foreground) {
+		syslog(pri, "%s: %s", log_proc, line);
+		return;
+	}
+	if (log_journal)
+		fprintf(stderr, "<%d>", pri);
+	if (log_proc[0] == '\0')
 		/* lbnoded -n: "file:line: message" exactly, for editors */
 		fprintf(stderr, "%s\n", line);
-	} else if (log_foreground) {
+	else
 		fprintf(stderr, "%s: %s\n", log_proc, line);
-		fflush(stderr);
-	} else
-		syslog(pri, "%s: %s", log_proc, line);
+	fflush(stderr);
 }
 
 static void
