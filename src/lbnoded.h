@@ -41,9 +41,12 @@
 #define ACCEPT_MAX		32	/* accept rules in one config */
 #define LB_MAX			32	/* lb allowlist entries */
 #define VIP_ENTRIES_MAX		65536	/* hard cap on one desired state */
+#define CTL_FAIL_MAX		2048	/* IMSG_CTL_FAIL, with its NUL */
 
 /* The fd every child finds its imsg channel to the monitor on. */
 #define CHILD_IMSG_FD		3
+/* A child's exit status when it cannot build its sandbox: no restart helps. */
+#define CHILD_EXIT_SANDBOX	3
 
 enum lbn_proc {
 	PROC_MONITOR,

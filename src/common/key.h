@@ -4,6 +4,7 @@
 
 #include "lbnoded.h"
 
-int	 key_read(const char *, struct key_msg *);
+int	 key_load(const char *, struct key_msg *, char *, size_t);
+int	 key_read(const char *, struct key_msg *);	/* logs why not */
 
 #endif /* KEY_H */

@@ -13,6 +13,7 @@
 static int	 log_foreground = 1;
 static int	 log_verbose;
 static int	 log_journal;	/* stderr is systemd's journal stream */
+static int	 log_tee_fd = -1;	/* errors also go here, see log_tee() */
 static char	 log_proc[16] = "lbnoded";
 
 static void	 vlog(int, const char *, va_list)
@@ -54,6 +55,17 @@ log_init(int foreground, int verbose)
 	tzset();
 }
 
+/*
+ * While the daemon starts, its errors also go to fd (the pipe its
+ * waiting parent reads), so the reason it failed reaches whoever
+ * started it; -1 ends that.
+ */
+void
+log_tee(int fd)
+{
+	log_tee_fd = fd;
+}
+
 void
 log_procname(const char *name)
 {
@@ -80,6 +92,8 @@ vlog(int pri, const char *fmt, va_list ap)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (!log_foreground) {
 		syslog(pri, "%s: %s", log_proc, line);
+		if (log_tee_fd != -1 && pri <= LOG_ERR)
+			dprintf(log_tee_fd, "lbnoded: %s: %s\n", log_proc, line);
 		return;
 	}
 	if (log_journal)

@@ -10,6 +10,7 @@
 
 void	log_init(int foreground, int verbose);
 void	log_procname(const char *name);
+void	log_tee(int fd);
 void	log_setverbose(int verbose);
 int	log_getverbose(void);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

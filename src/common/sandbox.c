@@ -3,23 +3,36 @@
  * order they must happen: chroot and user while still root, then
  * capabilities, then no_new_privs, then seccomp last because it would
  * forbid the calls before it.
+ *
+ * A step that fails for want of a privilege exits CHILD_EXIT_SANDBOX:
+ * the monitor then stops instead of restarting a child that would
+ * fail the same way forever.
  */
 #include <sys/prctl.h>
 #include <sys/types.h>
 
 #include <cap-ng.h>
+#include <ctype.h>
 #include <errno.h>
 #include <pwd.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "lbnoded.h"
 #include "log.h"
 #include "sandbox.h"
+
+static void __attribute__((noreturn))
+sandbox_fail(void)
+{
+	exit(CHILD_EXIT_SANDBOX);
+}
 
 void
 sandbox_chroot_user(const char *user, const char *dir)
@@ -30,10 +43,14 @@ sandbox_chroot_user(const char *user, const char *dir)
 	if ((pw = getpwnam(user)) == NULL) {
 		if (errno != 0)
 			fatal("getpwnam %s", user);
-		fatalx("unknown user %s: create it (tools/setup does)", user);
+		log_warnx("unknown user %s: create it (tools/setup does)",
+		    user);
+		sandbox_fail();
 	}
-	if (chroot(dir) == -1)
-		fatal("chroot %s", dir);
+	if (chroot(dir) == -1) {
+		log_warn("chroot %s", dir);
+		sandbox_fail();
+	}
 	if (chdir("/") == -1)
 		fatal("chdir /");
 	/*
@@ -42,10 +59,28 @@ sandbox_chroot_user(const char *user, const char *dir)
 	 */
 	capng_clear(CAPNG_SELECT_BOTH);
 	if (capng_change_id((int)pw->pw_uid, (int)pw->pw_gid,
-	    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0)
-		fatalx("cannot drop privileges to %s", user);
+	    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0) {
+		log_warnx("cannot drop privileges to %s", user);
+		sandbox_fail();
+	}
 	/* A change of uid clears the parent-death signal: set it again. */
 	sandbox_pdeathsig();
+}
+
+/* "NET_ADMIN", as the capability's constant says it. */
+static const char *
+cap_upper(int cap)
+{
+	static char	 name[32];
+	const char	*lower = capng_capability_to_name((unsigned)cap);
+	size_t		 i;
+
+	if (lower == NULL)
+		lower = "unknown";
+	for (i = 0; lower[i] != '\0' && i < sizeof(name) - 1; i++)
+		name[i] = (char)toupper((unsigned char)lower[i]);
+	name[i] = '\0';
+	return name;
 }
 
 /*
@@ -62,12 +97,19 @@ sandbox_keep_cap(int cap)
 			fatalx("capabilities left after dropping privileges");
 		return;
 	}
+	if (cap >= 0 && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1) {
+		log_warnx("CAP_%s is not in the capability bounding set: "
+		    "cannot work without it", cap_upper(cap));
+		sandbox_fail();
+	}
 	capng_clear(CAPNG_SELECT_BOTH);
 	if (cap >= 0 && capng_update(CAPNG_ADD,
 	    CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET, cap) != 0)
 		fatalx("capng_update failed");
-	if (capng_apply(CAPNG_SELECT_BOTH) != 0)
-		fatalx("capng_apply failed");
+	if (capng_apply(CAPNG_SELECT_BOTH) != 0) {
+		log_warnx("capng_apply failed: cannot set the capabilities");
+		sandbox_fail();
+	}
 }
 
 void

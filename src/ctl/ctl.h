@@ -5,8 +5,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "lbnoded.h"
+
 #define CTL_IDLE_MS	5000	/* the daemon's silence that ends a request */
-#define CTL_MSG_MAX	512	/* an IMSG_CTL_FAIL message, as kept */
+#define CTL_RELOAD_MS	90000	/* a reload waits for netcfg's rules */
+#define CTL_MSG_MAX	CTL_FAIL_MAX	/* an IMSG_CTL_FAIL message, as kept */
 
 struct imsg;
 
@@ -17,6 +20,7 @@ struct imsg;
 struct ctl_answer {
 	int			(*cb)(struct imsg *, void *);
 	void			*arg;
+	int			 idle_ms;		/* 0: CTL_IDLE_MS */
 	int			 ok;			/* IMSG_CTL_OK came */
 	char			 fail[CTL_MSG_MAX];	/* IMSG_CTL_FAIL's, or "" */
 };

@@ -70,7 +70,7 @@ ctl_closed(void)
 	return -1;
 }
 
-/* The daemon's message, one printable line, whatever it sent. */
+/* The daemon's message, printable lines, whatever it sent. */
 static int
 ctl_keep_failure(struct imsg *imsg, struct ctl_answer *ans)
 {
@@ -80,7 +80,8 @@ ctl_keep_failure(struct imsg *imsg, struct ctl_answer *ans)
 	if (len == 0 || memchr(msg, '\0', len) == NULL)
 		return -1;
 	for (i = 0; msg[i] != '\0' && i < sizeof(ans->fail) - 1; i++)
-		ans->fail[i] = (msg[i] >= 0x20 && msg[i] < 0x7f) ? msg[i] : '?';
+		ans->fail[i] = (msg[i] >= 0x20 && msg[i] < 0x7f) ||
+		    msg[i] == '\n' ? msg[i] : '?';
 	ans->fail[i] = '\0';
 	if (i == 0)
 		snprintf(ans->fail, sizeof(ans->fail), "failed");
@@ -119,9 +120,9 @@ ctl_answer_one(struct imsg *imsg, struct ctl_answer *ans)
 	return -1;
 }
 
-/* Wait for the daemon, at most CTL_IDLE_MS of silence; -1 reported. */
+/* Wait for the daemon, at most ms of silence; -1 reported. */
 static int
-ctl_wait(int fd)
+ctl_wait(int fd, int ms)
 {
 	struct pollfd	 pfd;
 	int		 n;
@@ -129,15 +130,14 @@ ctl_wait(int fd)
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	do {
-		n = poll(&pfd, 1, CTL_IDLE_MS);
+		n = poll(&pfd, 1, ms);
 	} while (n == -1 && errno == EINTR);
 	if (n == -1) {
 		warn("poll");
 		return -1;
 	}
 	if (n == 0) {
-		warnx("no answer from the daemon within %d s",
-		    CTL_IDLE_MS / 1000);
+		warnx("no answer from the daemon within %d s", ms / 1000);
 		return -1;
 	}
 	return 0;
@@ -165,7 +165,8 @@ ctl_read_answer(struct imsgbuf *ibuf, struct ctl_answer *ans)
 			warnx("malformed answer from the daemon");
 			return -1;
 		}
-		if (ctl_wait(ibuf->fd) == -1)
+		if (ctl_wait(ibuf->fd, ans->idle_ms > 0 ? ans->idle_ms :
+		    CTL_IDLE_MS) == -1)
 			return -1;
 		n = imsgbuf_read(ibuf);
 		if (n == 0 || (n == -1 && errno == ECONNRESET))

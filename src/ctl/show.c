@@ -458,10 +458,11 @@ cmd_reload(int argc, char **argv)
 	if (argc != 1)
 		return ctl_usage("reload");
 	memset(&ans, 0, sizeof(ans));
+	ans.idle_ms = CTL_RELOAD_MS;	/* answered once the rules are in force */
 	if (ctl_request(IMSG_CTL_RELOAD, NULL, 0, &ans) == -1)
 		return 1;
 	if (ans.fail[0] != '\0') {
-		/* "file:line: message" alone on its line, as compilers do */
+		/* "file:line: message" lines alone, as compilers print them */
 		fprintf(stderr, "%s\n", ans.fail);
 		warnx("reload failed, the running configuration is kept");
 		return 1;

@@ -126,22 +126,26 @@ cgroup_auto(char *dir, size_t len)
 	return rc;
 }
 
+/* Into found, and nothing else: the files in use stay in cg. */
+int
+cgroup_check(const char *cgroup)
+{
+	char	 dir[PATH_MAX_LEN];
+
+	memset(&found, 0, sizeof(found));
+	if (strcmp(cgroup, "auto") == 0)
+		return cgroup_auto(dir, sizeof(dir));
+	return cgroup_dir(cgroup);
+}
+
 int
 cgroup_prepare(const struct lbn_settings *s)
 {
-	char	 dir[PATH_MAX_LEN];
-	int	 rc;
-
-	memset(&found, 0, sizeof(found));
 	if (s->cgroup[0] == '\0') {
-		cg = found;
+		memset(&cg, 0, sizeof(cg));
 		return 0;
 	}
-	if (strcmp(s->cgroup, "auto") == 0)
-		rc = cgroup_auto(dir, sizeof(dir));
-	else
-		rc = cgroup_dir(s->cgroup);
-	if (rc == -1) {
+	if (cgroup_check(s->cgroup) == -1) {
 		log_warnx("sample cgroup %s: no CPU accounting files found",
 		    s->cgroup);
 		return -1;

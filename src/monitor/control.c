@@ -464,18 +464,6 @@ client_admin(struct ctl_client *c, const struct admin_msg *am)
 }
 
 static void
-client_reload(struct ctl_client *c)
-{
-	char	 err[512];
-
-	err[0] = '\0';
-	if (monitor_reload(err, sizeof(err)) == 0)
-		client_done(c, NULL);
-	else
-		client_done(c, err[0] != '\0' ? err : "reload failed");
-}
-
-static void
 client_verbose(struct ctl_client *c, int v)
 {
 	if (v != 0 && v != 1) {
@@ -520,7 +508,7 @@ client_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_CTL_RELOAD:
 		if (imsg_get_len(imsg) != 0)
 			break;
-		client_reload(c);
+		monitor_reload(c->id);	/* answered by control_done() */
 		return;
 	case IMSG_CTL_LOG_VERBOSE:
 		if (imsg_get_data(imsg, &v, sizeof(v)) == -1)
@@ -565,6 +553,16 @@ control_relay(struct imsg *imsg)
 		c->asked = 0;
 	if (imsgev_forward(&c->iev, imsg) == -1)
 		client_drop(c, "cannot queue an answer");
+}
+
+/* A request answered later, e.g. a reload once its rules are in force. */
+void
+control_done(uint32_t id, const char *fail)
+{
+	struct ctl_client	*c;
+
+	if ((c = client_find(id)) != NULL)
+		client_done(c, fail);
 }
 
 void

@@ -38,6 +38,13 @@ static enum dr_request	 inflight;
 static int		 need_config, need_lb, need_remove;
 static int		 config_applied;
 
+/* netcfg's answer to the config request in flight, for a waiting reload. */
+static struct {
+	uint64_t		 generation;
+	int			 ok;
+	char			 why[CTL_FAIL_MAX];
+} config_answer;
+
 static void	 dr_pump(void);
 
 static void
@@ -217,6 +224,33 @@ dr_result_logged(const struct dr_result *r)
 		    r->origin == ORIGIN_CONFIG ? "config" : "lb", r->reason);
 }
 
+/* One more line of why netcfg refused the config; what does not fit is logged. */
+static void
+config_why_add(const char *line)
+{
+	size_t	 used = strlen(config_answer.why);
+
+	if (used + 1 + strlen(line) < sizeof(config_answer.why))
+		snprintf(config_answer.why + used,
+		    sizeof(config_answer.why) - used, "%s%s",
+		    used > 0 ? "\n" : "", line);
+}
+
+static void
+dr_config_result(const struct dr_result *r)
+{
+	dr_result_logged(r);
+	config_answer.generation = r->generation;
+	config_answer.ok = r->status == DR_OK;
+	config_answer.why[0] = '\0';
+	if (r->status == DR_OK)
+		config_applied = 1;
+	else if (!config_applied)
+		fatalx("cannot apply the configuration: %s", r->reason);
+	else
+		config_why_add(r->reason);
+}
+
 static void
 dr_result(struct imsg *imsg)
 {
@@ -226,11 +260,7 @@ dr_result(struct imsg *imsg)
 		fatalx("%s: bad IMSG_DR_RESULT", __func__);
 	switch (inflight) {
 	case REQ_CONFIG:
-		dr_result_logged(&r);
-		if (r.status == DR_OK)
-			config_applied = 1;
-		else if (!config_applied)
-			fatalx("cannot apply the configuration: %s", r.reason);
+		dr_config_result(&r);
 		break;
 	case REQ_LB_REPLAY:
 		dr_result_logged(&r);
@@ -255,6 +285,8 @@ void
 dr_netcfg_reply(struct imsg *imsg)
 {
 	struct dr_entry_result	 er;
+	char			 line[sizeof(er.reason) + 32];
+	enum dr_request		 done;
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_DR_RESULT:
@@ -265,11 +297,16 @@ dr_netcfg_reply(struct imsg *imsg)
 		    inflight == REQ_NONE)
 			fatalx("%s: bad IMSG_DR_ENTRY_RESULT", __func__);
 		er.reason[sizeof(er.reason) - 1] = '\0';
-		if (inflight == REQ_PUSH)
+		if (inflight == REQ_PUSH) {
 			monitor_to_reporter(IMSG_DR_ENTRY_RESULT, 0, &er,
 			    sizeof(er));
-		else
-			log_warnx("entry %u: %s", er.index, er.reason);
+			break;
+		}
+		snprintf(line, sizeof(line), "entry %u: %s", er.index,
+		    er.reason);
+		log_warnx("%s", line);
+		if (inflight == REQ_CONFIG)
+			config_why_add(line);
 		break;
 	case IMSG_DR_DONE:
 		if (imsg_get_data(imsg, NULL, 0) == -1 || inflight == REQ_NONE)
@@ -279,8 +316,12 @@ dr_netcfg_reply(struct imsg *imsg)
 			set_clear(&push_set);
 			push_state = 0;
 		}
+		done = inflight;
 		inflight = REQ_NONE;
 		dr_pump();
+		if (done == REQ_CONFIG)
+			monitor_config_done(config_answer.generation,
+			    config_answer.ok, config_answer.why);
 		break;
 	}
 }

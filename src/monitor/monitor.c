@@ -43,9 +43,21 @@ static struct {
 	int			 stopping;
 	int			 remove_sent;
 	int			 handover;	/* SIGUSR2: a new daemon follows */
+	int			 exit_status;
 	struct timespec		 stop_started;
 	struct event		*ev_stop;
 } mon;
+
+/*
+ * The reload waiting for netcfg to put its rules in force, and the
+ * configuration it replaced, put back if netcfg refuses them.
+ */
+static struct {
+	int			 pending;
+	uint32_t		 client;	/* lbnodectl's, 0 for SIGHUP */
+	uint64_t		 generation;
+	struct lbn_conf		 prev;
+} reload;
 
 static void __attribute__((noreturn))
 usage(void)
@@ -64,23 +76,9 @@ ms_since(const struct timespec *t0)
 	    (now.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-/* The children read their settings before anything else can fail. */
-static void
-check_user(const char *user)
-{
-	errno = 0;
-	if (getpwnam(user) == NULL) {
-		if (errno != 0)
-			fatal("getpwnam %s", user);
-		fatalx("user %s does not exist: create it with "
-		    "\"useradd --system --no-create-home --shell "
-		    "/usr/sbin/nologin %s\" (tools/setup and make install do)",
-		    user, user);
-	}
-}
-
+/* -n: the syntax, then (unless -nn) what the config refers to. */
 static int
-config_check(const char *file, int verbose)
+config_check(const char *file, int verbose, int syntax_only)
 {
 	struct lbn_conf	 conf;
 
@@ -88,6 +86,10 @@ config_check(const char *file, int verbose)
 	log_procname("");	/* bare "file:line: message" */
 	if (parse_config(file, &conf) == -1)
 		return 1;
+	if (!syntax_only && checkconf(&conf) == -1) {
+		conf_free(&conf);
+		return 1;
+	}
 	if (verbose)
 		print_config(stdout, &conf);
 	conf_free(&conf);
@@ -128,6 +130,7 @@ monitor_check_ready(void)
 	mon.ready = 1;
 	log_info("ready: state %s", admin_name(mon.admin));
 	notify_ready(mon.admin, mon.weight);
+	daemon_ready();
 }
 
 void
@@ -228,49 +231,110 @@ conf_release(struct lbn_conf *conf)
 	conf_free(conf);
 }
 
+/* Give the children a config and make it the one in force. */
+static void
+monitor_apply(struct lbn_conf *new)
+{
+	confsend_netcfg(new);
+	confsend_reporter(&mon.conf, new, mon.admin);
+	dr_set_config(new->entries, new->nentries, new->s.conf_generation);
+	if (strcmp(new->s.user, mon.conf.s.user) != 0 ||
+	    strcmp(new->s.chroot, mon.conf.s.chroot) != 0) {
+		proc_sandbox(new->s.user, new->s.chroot);
+		proc_restart(PROC_REPORTER);
+	}
+	/* The socket in use stays until a restart. */
+	snprintf(new->s.ctlsock, sizeof(new->s.ctlsock), "%s",
+	    mon.conf.s.ctlsock);
+	mon.conf = *new;
+}
+
+/* The end of a reload: its client hears, systemd hears, SIGHUP logs. */
+static void
+reload_answer(uint32_t client, const char *fail)
+{
+	if (client != 0)
+		control_done(client, fail);
+	notify_ready(mon.admin, mon.weight);
+}
+
+static void
+reload_refused(uint32_t client, const char *why)
+{
+	log_warnx("reload failed, keeping the old configuration");
+	reload_answer(client, why);
+}
+
 /*
- * A new config replaces the old one only when it is valid as a whole;
- * otherwise the old one stays in force and the first error is given
- * back for lbnodectl reload.
+ * A new config replaces the old one only when it is valid as a whole
+ * and what it refers to exists; otherwise the old one stays in force
+ * and the "file:line: message" lines go back to lbnodectl.  A valid
+ * one is answered when netcfg has its rules in force (reload_done).
  */
-int
-monitor_reload(char *err, size_t errlen)
+void
+monitor_reload(uint32_t client)
 {
 	struct lbn_conf	 new;
+	uint64_t	 generation = mon.conf.s.conf_generation + 1;
 
+	if (mon.stopping || reload.pending) {
+		control_done(client, mon.stopping ? "lbnoded is stopping" :
+		    "another reload is waiting for netcfg, try again");
+		return;
+	}
 	notify_reloading();
 	if (parse_config(mon.conffile, &new) == -1) {
-		snprintf(err, errlen, "%s", parse_error());
-		log_warnx("reload failed, keeping the old configuration");
-		notify_ready(mon.admin, mon.weight);
-		return -1;
+		reload_refused(client, parse_error());
+		return;
 	}
-	new.s.conf_generation = mon.conf.s.conf_generation + 1;
+	if (checkconf(&new) == -1) {
+		conf_free(&new);
+		reload_refused(client, parse_error());
+		return;
+	}
+	new.s.conf_generation = generation;
 	if (confsend_prepare(&new) == -1) {
-		snprintf(err, errlen, "%s: cannot apply, see the log",
-		    mon.conffile);
 		conf_release(&new);
-		notify_ready(mon.admin, mon.weight);
-		return -1;
+		reload_refused(client, "cannot use the new configuration, "
+		    "see the log");
+		return;
 	}
 	if (strcmp(new.s.ctlsock, mon.conf.s.ctlsock) != 0)
 		log_warnx("control socket change takes effect on restart");
-	confsend_netcfg(&new);
-	confsend_reporter(&mon.conf, &new, mon.admin);
-	dr_set_config(new.entries, new.nentries, new.s.conf_generation);
-	if (strcmp(new.s.user, mon.conf.s.user) != 0 ||
-	    strcmp(new.s.chroot, mon.conf.s.chroot) != 0) {
-		check_user(new.s.user);
-		proc_sandbox(new.s.user, new.s.chroot);
-		proc_restart(PROC_REPORTER);
+	reload.prev = mon.conf;
+	reload.pending = 1;
+	reload.client = client;
+	reload.generation = generation;
+	monitor_apply(&new);
+}
+
+/*
+ * netcfg answered a config's rules: a waiting reload ends here.  Rules
+ * it refused left the old ones in force, so the old config comes back
+ * whole, under a generation of its own.
+ */
+void
+monitor_config_done(uint64_t generation, int ok, const char *why)
+{
+	struct lbn_conf	 failed;
+
+	if (!reload.pending || generation < reload.generation)
+		return;
+	reload.pending = 0;
+	if (ok) {
+		conf_release(&reload.prev);
+		log_info("configuration reloaded, generation %llu",
+		    (unsigned long long)generation);
+		reload_answer(reload.client, NULL);
+		return;
 	}
-	snprintf(new.s.ctlsock, sizeof(new.s.ctlsock), "%s", mon.conf.s.ctlsock);
-	conf_release(&mon.conf);
-	mon.conf = new;
-	log_info("configuration reloaded, generation %llu",
-	    (unsigned long long)mon.conf.s.conf_generation);
-	notify_ready(mon.admin, mon.weight);
-	return 0;
+	log_warnx("reload failed, netcfg refused the rules: putting the old "
+	    "configuration back");
+	failed = mon.conf;
+	reload.prev.s.conf_generation = generation + 1;
+	monitor_apply(&reload.prev);
+	conf_release(&failed);
+	reload_answer(reload.client, why);
 }
 
 static void
@@ -313,11 +377,17 @@ monitor_stop(void)
 	monitor_stop_tick(-1, 0, NULL);
 }
 
+/* Something no restart can mend: stop as on SIGTERM, but exit 1. */
+void
+monitor_fail(void)
+{
+	mon.exit_status = 1;
+	monitor_stop();
+}
+
 static void
 monitor_signal(int sig, short ev, void *arg)
 {
-	char	 err[256];
-
 	switch (sig) {
 	case SIGTERM:
 	case SIGINT:
@@ -325,8 +395,7 @@ monitor_signal(int sig, short ev, void *arg)
 		break;
 	case SIGHUP:
 		log_info("SIGHUP: reloading %s", mon.conffile);
-		if (!mon.stopping)
-			(void)monitor_reload(err, sizeof(err));
+		monitor_reload(0);
 		break;
 	case SIGUSR2:
 		/*
@@ -355,24 +424,30 @@ monitor_signals(void)
 	}
 }
 
+/*
+ * Everything that can be found wrong before the fork is, so it is told
+ * on the terminal; what goes wrong after it reaches the waiting parent
+ * through daemon.c.
+ */
 static void
-monitor_start(void)
+monitor_start(int verbose)
 {
 	if (sodium_init() == -1)
 		fatalx("sodium_init failed");
-	if (parse_config(mon.conffile, &mon.conf) == -1)
+	if (parse_config(mon.conffile, &mon.conf) == -1 ||
+	    checkconf(&mon.conf) == -1)
 		exit(1);
-	check_user(mon.conf.s.user);
 	mon.conf.s.conf_generation = 1;
 	if (confsend_prepare(&mon.conf) == -1)
 		exit(1);
-	if (!mon.foreground && daemon(0, 0) == -1)
-		fatal("daemon");
+	if (!mon.foreground)
+		daemon_detach(verbose);
 	mon.admin = state_load(mon.conf.s.statefile);
 	if ((mon.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	monitor_signals();
-	if (control_init(mon.conf.s.ctlsock, LBNODED_GROUP) == -1)
+	if (checkconf_ctlsock_dir(&mon.conf) == -1 ||
+	    control_init(mon.conf.s.ctlsock, LBNODED_GROUP) == -1)
 		exit(1);
 	control_listen(mon.base);
 	dr_set_config(mon.conf.entries, mon.conf.nentries,
@@ -398,7 +473,7 @@ monitor_main(int argc, char *argv[])
 			mon.conffile = optarg;
 			break;
 		case 'n':
-			checkonly = 1;
+			checkonly++;
 			break;
 		case 'v':
 			verbose++;
@@ -413,17 +488,17 @@ monitor_main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 	if (checkonly)
-		return config_check(mon.conffile, verbose);
+		return config_check(mon.conffile, verbose, checkonly > 1);
 	if (geteuid() != 0)
 		errx(1, "need root privileges");
 
-	log_init(mon.foreground, verbose);
+	log_init(1, verbose);
 	log_procname("monitor");
 	notify_init();
-	monitor_start();
+	monitor_start(verbose);
 	event_base_dispatch(mon.base);
 	control_cleanup(mon.conf.s.ctlsock);
 	log_info("stopped");
 	conf_release(&mon.conf);
-	return 0;
+	return mon.exit_status;
 }

@@ -11,17 +11,43 @@
  * protocol and port range, in the order written; a block without ports
  * (loopback mode only) becomes one entry with proto 0.
  */
+/* The settings checkconf.c checks against the system, by where they were set. */
+enum conf_item {
+	ITEM_INTERFACE,
+	ITEM_USER,
+	ITEM_CHROOT,
+	ITEM_KEYFILE,
+	ITEM_CGROUP,
+	ITEM_CTLSOCK,
+	ITEM_MAX
+};
+
+struct conf_where {
+	char			 file[PATH_MAX_LEN];
+	int			 line;		/* 0: not set, the default */
+};
+
 struct lbn_conf {
 	struct lbn_settings	 s;
 	struct dr_entry		*entries;
 	size_t			 nentries;
 	struct key_msg		 key;		/* read by confsend_prepare */
+	struct conf_where	 where[ITEM_MAX];
 };
+
+/* The "file:line: message" lines of the last parse and check, as kept. */
+#define CONF_ERRORS_MAX		CTL_FAIL_MAX
 
 /* parse.y */
 int	 parse_config(const char *, struct lbn_conf *);
-const char *parse_error(void);		/* first "file:line: message" of the last parse */
+const char *parse_error(void);		/* its error lines, '\n' between them */
+void	 config_error(const struct conf_where *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 void	 conf_free(struct lbn_conf *);
+
+/* checkconf.c: what the config refers to, on this system */
+int	 checkconf(const struct lbn_conf *);	/* -1: config_error() said why */
+int	 checkconf_ctlsock_dir(const struct lbn_conf *);	/* make it if missing */
 
 /* printconf.c */
 void	 print_config(FILE *, const struct lbn_conf *);
@@ -32,7 +58,7 @@ struct imsg;
 
 /* monitor.c: what control.c asks of the rest of the monitor */
 void	 monitor_set_admin(uint32_t);		/* persist, tell the reporter */
-int	 monitor_reload(char *, size_t);	/* -1: the parse error, in the buffer */
+void	 monitor_reload(uint32_t);		/* client id, 0 for none */
 void	 monitor_set_verbose(int);
 int	 monitor_to_reporter(uint32_t, uint32_t, const void *, size_t);
 
@@ -42,6 +68,7 @@ void	 control_listen(struct event_base *);
 void	 control_cleanup(const char *);
 void	 control_relay(struct imsg *);		/* reporter's answer, to its client */
 void	 control_send(uint32_t, uint32_t, const void *, size_t);
+void	 control_done(uint32_t, const char *);	/* OK, or FAIL with it; END */
 void	 control_reporter_lost(void);
 
 /* dr.c: the desired DR state and netcfg's view of it */
@@ -73,7 +100,9 @@ void	 proc_stop_all(int);
 int	 proc_all_gone(void);
 const uint32_t *proc_restarts(void);
 
-/* monitor.c: callbacks from proc.c */
+/* monitor.c: callbacks from proc.c and dr.c */
+void	 monitor_fail(void);			/* stop, exit 1 */
+void	 monitor_config_done(uint64_t, int, const char *);	/* generation, ok, why */
 void	 monitor_child_up(enum lbn_proc);
 void	 monitor_dispatch_netcfg(struct imsgev *, struct imsg *);
 void	 monitor_dispatch_reporter(struct imsgev *, struct imsg *);
@@ -86,11 +115,16 @@ void	 confsend_reporter(const struct lbn_conf *, const struct lbn_conf *,
 
 /* cgroup.c: the files behind "sample cgroup" */
 int	 cgroup_prepare(const struct lbn_settings *);
+int	 cgroup_check(const char *);		/* "auto" or a path; -1: no files */
 void	 cgroup_send(void);
 
 /* state.c: the admin state file */
 uint32_t state_load(const char *);
 void	 state_save(const char *, uint32_t);
+
+/* daemon.c: the background, and the parent that waits until we are ready */
+void	 daemon_detach(int);			/* verbosity */
+void	 daemon_ready(void);
 
 /* notify.c: systemd's notify protocol */
 void	 notify_init(void);

@@ -4,7 +4,7 @@
  *
  * Every error is logged as "file:line: message" and parsing goes on,
  * so one run reports as many mistakes as it can; parse_error() keeps
- * the first.  The result only reaches the caller's struct when the
+ * them for lbnodectl reload.  The result only reaches the caller's struct when the
  * whole file is clean: a bad config changes nothing.
  */
 %code requires {
@@ -83,7 +83,7 @@ static struct file	*file, *files;
 static struct macro	*macros;
 static int		 errors;
 static int		 lex_stopped;	/* EOF inside a block: the parse is over */
-static char		 first_error[ERROR_MAX];
+static char		 error_text[CONF_ERRORS_MAX];
 static struct lbn_conf	 newconf;
 
 /* The token texts the syntax error messages quote. */
@@ -133,6 +133,7 @@ static void	 conf_error_at(const struct where *, const char *, ...)
 static void	 conf_error_line(int, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static struct where here(void);
+static void	 note_where(enum conf_item);
 static int	 in_range(const char *, int64_t, int64_t, int64_t);
 static void	 set_string(char *, size_t, const char *, char *);
 static void	 set_path(char *, const char *, char *);
@@ -208,7 +209,10 @@ varset		: STRING '=' STRING		{ macro_set($1, $3); }
 		}
 		;
 
-main		: INTERFACE STRING		{ set_interface($2); }
+main		: INTERFACE STRING		{
+			set_interface($2);
+			note_where(ITEM_INTERFACE);
+		}
 		| PORT NUMBER			{
 			if (in_range("port", $2, 1, 65535))
 				newconf.s.port = $2;
@@ -216,17 +220,28 @@ main		: INTERFACE STRING		{ set_interface($2); }
 		| USER STRING			{
 			set_string(newconf.s.user, sizeof(newconf.s.user),
 			    "user", $2);
+			note_where(ITEM_USER);
 		}
-		| CHROOT STRING			{ set_path(newconf.s.chroot, "chroot", $2); }
+		| CHROOT STRING			{
+			set_path(newconf.s.chroot, "chroot", $2);
+			note_where(ITEM_CHROOT);
+		}
 		| LB STRING			{ add_lb($2); }
-		| KEY FILE_ STRING		{ set_path(newconf.s.keyfile, "key file", $3); }
+		| KEY FILE_ STRING		{
+			set_path(newconf.s.keyfile, "key file", $3);
+			note_where(ITEM_KEYFILE);
+		}
 		| SAMPLE EVERY NUMBER		{
 			if (in_range("sample every", $3, 1, 3600))
 				newconf.s.sample_every = $3;
 		}
-		| SAMPLE CGROUP STRING		{ set_path(newconf.s.cgroup, "sample cgroup", $3); }
+		| SAMPLE CGROUP STRING		{
+			set_path(newconf.s.cgroup, "sample cgroup", $3);
+			note_where(ITEM_CGROUP);
+		}
 		| SAMPLE CGROUP AUTO		{
 			strcpy(newconf.s.cgroup, "auto");
+			note_where(ITEM_CGROUP);
 		}
 		| SMOOTH NUMBER			{
 			if (in_range("smooth", $2, 1, 60))
@@ -253,6 +268,7 @@ main		: INTERFACE STRING		{ set_interface($2); }
 		| HTTP OFF			{ newconf.s.http_port = 0; }
 		| CONTROL SOCKET STRING		{
 			set_path(newconf.s.ctlsock, "control socket", $3);
+			note_where(ITEM_CTLSOCK);
 		}
 		| STATE FILE_ STRING		{
 			set_path(newconf.s.statefile, "state file", $3);
@@ -426,17 +442,59 @@ keyword_token(const char *word)
 
 /* --- errors --- */
 
+/*
+ * Log it and keep it; a line that no longer fits in error_text is only
+ * logged, and the ones before it still tell where to start.
+ */
+static void
+error_add(const char *name, int line, const char *msg)
+{
+	char	 full[ERROR_MAX];
+	size_t	 used = strlen(error_text);
+
+	if (line > 0)
+		snprintf(full, sizeof(full), "%s:%d: %.*s", name, line,
+		    ERROR_MAX - 32, msg);
+	else
+		snprintf(full, sizeof(full), "%s: %.*s", name,
+		    ERROR_MAX - 32, msg);
+	errors++;
+	log_warnx("%s", full);
+	if (used + (used > 0) + strlen(full) < sizeof(error_text))
+		snprintf(error_text + used, sizeof(error_text) - used, "%s%s",
+		    used > 0 ? "\n" : "", full);
+}
+
 static void
 verror_at(struct file *f, int line, const char *fmt, va_list ap)
 {
-	char	 msg[ERROR_MAX], full[ERROR_MAX];
+	char	 msg[ERROR_MAX];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	snprintf(full, sizeof(full), "%s:%d: %.*s", f->name, line,
-	    (int)sizeof(msg) - 32, msg);
-	if (errors++ == 0)
-		strcpy(first_error, full);
-	log_warnx("%s", full);
+	error_add(f->name, line, msg);
+}
+
+/* For the checks made on a parsed config: they name its statements. */
+void
+config_error(const struct conf_where *w, const char *fmt, ...)
+{
+	char	 msg[ERROR_MAX];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	error_add(w->file, w->line, msg);
+}
+
+/* The statement just read sets item: checkconf.c names it. */
+static void
+note_where(enum conf_item item)
+{
+	struct conf_where	*w = &newconf.where[item];
+
+	snprintf(w->file, sizeof(w->file), "%s", file->name);
+	w->line = file->lineno;
 }
 
 static void
@@ -1431,23 +1489,23 @@ parse_reset(void)
 int
 parse_config(const char *name, struct lbn_conf *conf)
 {
-	int	 saved;
+	int	 i;
 
 	parse_reset();
 	errors = 0;
-	first_error[0] = '\0';
+	error_text[0] = '\0';
 	memset(&newconf, 0, sizeof(newconf));
 	conf_defaults(&newconf.s);
 
 	if ((file = file_open(name, NULL)) == NULL) {
-		saved = errno;
-		snprintf(first_error, sizeof(first_error), "%s: %s", name,
-		    strerror(saved));
-		log_warnx("%s", first_error);
+		error_add(name, 0, strerror(errno));
 		files_free();
 		return -1;
 	}
 	weight_where = tcp_where = here();
+	for (i = 0; i < ITEM_MAX; i++)		/* line 0: the defaults */
+		snprintf(newconf.where[i].file, sizeof(newconf.where[i].file),
+		    "%s", name);
 	if (yyparse() != 0 && errors == 0)
 		conf_error("cannot parse");
 	conf_check();
@@ -1464,7 +1522,7 @@ parse_config(const char *name, struct lbn_conf *conf)
 const char *
 parse_error(void)
 {
-	return first_error;
+	return error_text;
 }
 
 void

@@ -207,13 +207,27 @@ proc_schedule_restart(enum lbn_proc id)
 		    sizeof(restarts));
 }
 
+/* It could not build its sandbox: the next one could not either. */
+static int
+proc_hopeless(const struct child *c, int status)
+{
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != CHILD_EXIT_SANDBOX)
+		return 0;
+	log_warnx("%s cannot get the privileges it needs or give up the "
+	    "rest (see its message): stopping, not restarting it", c->name);
+	return 1;
+}
+
 static void
 proc_reap(enum lbn_proc id, int status)
 {
 	struct child	*c = &children[id];
+	int		 hopeless = 0;
 
-	if (!stopping)
+	if (!stopping) {
 		proc_log_death(c, status);
+		hopeless = proc_hopeless(c, status);
+	}
 	if (c->connected)
 		imsgev_clear(&c->iev);
 	c->connected = 0;
@@ -221,9 +235,11 @@ proc_reap(enum lbn_proc id, int status)
 		dr_netcfg_lost();
 	else
 		control_reporter_lost();
-	if (!stopping)
+	if (!stopping && !hopeless)
 		proc_schedule_restart(id);
 	c->pid = 0;
+	if (hopeless)
+		monitor_fail();
 }
 
 static void

@@ -148,8 +148,8 @@ sed 's/^control socket.*/&\nuser "lbn-no-such-user"/' "$CONF" >"$LAB_DIR/nouser.
 ip netns exec "$NS" "$LBNODED" -d -f "$LAB_DIR/nouser.conf" \
     >"$LAB_DIR/nouser.out" 2>&1
 check "a missing user exits 1" test $? -eq 1
-check "a missing user is named in the error" \
-    grep -q "user lbn-no-such-user does not exist" "$LAB_DIR/nouser.out"
+check "a missing user is named in the error, with file:line" grep -q \
+    "nouser.conf:2: user \"lbn-no-such-user\" does not exist" "$LAB_DIR/nouser.out"
 
 # -n works without root
 check "-n works without root" setpriv --reuid=65534 --regid=65534 \
