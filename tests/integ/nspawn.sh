@@ -9,8 +9,9 @@
 # of the running node that loses no connection, and a stop that removes
 # every rule and address.
 #
-# The debootstrap root is cached in $top_builddir/cache and used through
-# an overlay, so it is made once per build tree (about a minute).
+# The debootstrap root is cached in $LBNODED_TEST_CACHE (tools/check
+# keeps one across its rebuilds) or else $top_builddir/cache, and used
+# through an overlay, so it is made once (about a minute).
 . "$top_srcdir/tests/integ/lib.sh"
 . "$top_srcdir/tests/integ/pkg.sh"
 need_root
@@ -49,7 +50,7 @@ dpkg-deb -b "$LAB_DIR/repack" "$NEWDEB" >/dev/null || bail "dpkg-deb -b"
 deps=$(dpkg-deb -f "$DEB" Depends | tr ',' '\n' |
     sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep . | sort -u | tr '\n' ',')
 INCLUDE=systemd,systemd-sysv,dbus,iproute2,nftables,${deps%,}
-CACHE=$top_builddir/cache/debian12
+CACHE=${LBNODED_TEST_CACHE:-$top_builddir/cache}/debian12
 mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' \
     'Identifier: Packages' | awk '$2 == "bookworm" { print $1; exit }')
 if [ "$(cat "$CACHE.include" 2>/dev/null)" != "$INCLUDE" ] ||
