@@ -37,6 +37,8 @@ check() {	# check NAME COMMAND...: one test, passing when COMMAND succeeds
 
 diag() { echo "# $*"; }
 
+not() { ! "$@"; }	# for check: COMMAND must fail
+
 bail() { echo "Bail out! $*"; exit 1; }
 
 need_root() {

@@ -102,6 +102,65 @@ check "the old agent port is closed" sh -c \
     "! ip netns exec $LB socat -T 1 - TCP:198.51.100.2:3333 </dev/null"
 check "the removed VIP left lo" test "$(lo_count 198.18.0.12)" -eq 0
 
+# A reload is answered once netcfg has its rules in force: right after
+# "reload OK", every element of a big config is in the kernel.
+many_ports() {	# a redirect vip block with N single-port tcp entries
+	awk -v n="$1" 'BEGIN { print "vip 198.18.0.13 {\n\tmode redirect";
+	    for (i = 1; i <= n; i++) printf "\ttcp port %d\n", i; print "}" }'
+}
+before=$(elements)
+write_conf 3334 remove "$(many_ports 20000)"
+check "reload of a config with 20000 more entries" ctl reload
+check "when it says OK, all 20000 are in force" \
+    test "$(elements)" -eq $((before + 20000))
+write_conf 3334 remove
+check "reload back to the small config" ctl reload
+check "when it says OK, they are gone" test "$(elements)" -eq "$before"
+
+# Every error of a bad config comes back as file:line, and is logged
+# whichever way the reload was asked for.
+write_conf 3334 remove 'port 0
+bogus'
+ctl reload >"$LAB_DIR/out" 2>"$LAB_DIR/err"
+check "reload of a config with two errors fails" test $? -eq 1
+check "the first error, with its line" grep -q "^$CONF:14: " "$LAB_DIR/err"
+check "the second error, with its line" grep -q "^$CONF:15: " "$LAB_DIR/err"
+check "no OK" test ! -s "$LAB_DIR/out"
+lines=$(wc -l <"$LAB_DIR/daemon.log")
+kill -HUP "$MON"
+hup_logged() { tail -n +"$((lines + 1))" "$LAB_DIR/daemon.log" |
+    grep -q "^monitor: $CONF:15: "; }
+check "SIGHUP of a bad config: the log has file:line" wait_for 5 hup_logged
+
+# What the config refers to is checked at reload too.
+sed 's/"lbn-n0"/"lbn-nosuch0"/' "$CONF" >"$CONF.new"
+head -n 13 "$CONF.new" >"$CONF"
+ctl reload >"$LAB_DIR/out" 2>"$LAB_DIR/err"
+check "reload naming a missing interface fails" test $? -eq 1
+check "... naming it, with its line" \
+    grep -qx "$CONF:1: interface \"lbn-nosuch0\" does not exist" "$LAB_DIR/err"
+
+# Rules netcfg refuses (a VIP that is the node's own address) fail the
+# reload and put the old configuration back whole.
+write_conf 3334 remove 'vip 198.51.100.2 {
+	mode loopback
+}'
+ctl reload >"$LAB_DIR/out" 2>"$LAB_DIR/err"
+check "reload of rules netcfg refuses fails" test $? -eq 1
+check "... saying why" grep -q "VIP is an address of this node" "$LAB_DIR/err"
+refused_in_force() { ctl -j show vips |
+    jq -e '.[] | select(.vip == "198.51.100.2")'; }
+check "the refused VIP is not listed in force" not refused_in_force
+check "the old VIPs are listed in force" sh -c \
+    "ip netns exec $NODE $LBNODECTL -s $SOCK -j show vips | grep -q 198.18.0.11"
+check "the old VIPs still serve" vip_ok 198.18.0.10
+check "the log says the old config is back" \
+    grep -q "netcfg refused the rules: putting the old configuration back" \
+    "$LAB_DIR/daemon.log"
+write_conf 3334 remove
+check "a good reload after that" ctl reload
+check "... still the same rules" test "$(elements)" -eq "$before"
+
 # The whole daemon killed and started again: no duplicates.
 before=$(elements)
 for p in $(children_of "$MON") "$MON"; do kill -9 "$p"; done
