@@ -224,18 +224,6 @@ dr_result_logged(const struct dr_result *r)
 		    r->origin == ORIGIN_CONFIG ? "config" : "lb", r->reason);
 }
 
-/* One more line of why netcfg refused the config; what does not fit is logged. */
-static void
-config_why_add(const char *line)
-{
-	size_t	 used = strlen(config_answer.why);
-
-	if (used + 1 + strlen(line) < sizeof(config_answer.why))
-		snprintf(config_answer.why + used,
-		    sizeof(config_answer.why) - used, "%s%s",
-		    used > 0 ? "\n" : "", line);
-}
-
 static void
 dr_config_result(const struct dr_result *r)
 {
@@ -248,7 +236,8 @@ dr_config_result(const struct dr_result *r)
 	else if (!config_applied)
 		fatalx("cannot apply the configuration: %s", r->reason);
 	else
-		config_why_add(r->reason);
+		lines_append(config_answer.why, sizeof(config_answer.why),
+		    r->reason);
 }
 
 static void
@@ -306,7 +295,8 @@ dr_netcfg_reply(struct imsg *imsg)
 		    er.reason);
 		log_warnx("%s", line);
 		if (inflight == REQ_CONFIG)
-			config_why_add(line);
+			lines_append(config_answer.why,
+			    sizeof(config_answer.why), line);
 		break;
 	case IMSG_DR_DONE:
 		if (imsg_get_data(imsg, NULL, 0) == -1 || inflight == REQ_NONE)

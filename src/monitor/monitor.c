@@ -269,7 +269,8 @@ reload_refused(uint32_t client, const char *why)
  * A new config replaces the old one only when it is valid as a whole
  * and what it refers to exists; otherwise the old one stays in force
  * and the "file:line: message" lines go back to lbnodectl.  A valid
- * one is answered when netcfg has its rules in force (reload_done).
+ * one is answered when netcfg has its rules in force
+ * (monitor_config_done).
  */
 void
 monitor_reload(uint32_t client)

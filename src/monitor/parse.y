@@ -443,14 +443,24 @@ keyword_token(const char *word)
 /* --- errors --- */
 
 /*
- * Log it and keep it; a line that no longer fits in error_text is only
- * logged, and the ones before it still tell where to start.
+ * One more line of a message made of lines; a line that no longer fits
+ * is left out whole, and the ones before it still tell where to start.
  */
+void
+lines_append(char *text, size_t size, const char *line)
+{
+	size_t	 used = strlen(text);
+
+	if (used + 1 + strlen(line) < size)
+		snprintf(text + used, size - used, "%s%s", used > 0 ? "\n" : "",
+		    line);
+}
+
+/* Log it and keep it for lbnodectl reload. */
 static void
 error_add(const char *name, int line, const char *msg)
 {
 	char	 full[ERROR_MAX];
-	size_t	 used = strlen(error_text);
 
 	if (line > 0)
 		snprintf(full, sizeof(full), "%s:%d: %.*s", name, line,
@@ -460,9 +470,7 @@ error_add(const char *name, int line, const char *msg)
 		    ERROR_MAX - 32, msg);
 	errors++;
 	log_warnx("%s", full);
-	if (used + (used > 0) + strlen(full) < sizeof(error_text))
-		snprintf(error_text + used, sizeof(error_text) - used, "%s%s",
-		    used > 0 ? "\n" : "", full);
+	lines_append(error_text, sizeof(error_text), full);
 }
 
 static void
