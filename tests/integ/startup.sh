@@ -170,8 +170,8 @@ check "the daemon stops" wait_for 3 sh -c "! kill -0 $BG 2>/dev/null"
 
 # --- a child that cannot get its privileges stops the daemon ---
 : >"$LOG"
-ip netns exec "$NS" capsh --drop=cap_net_admin -- -c \
-    "exec timeout 20 $LBNODED -d -f $LAB_DIR/lbnoded.conf" >>"$LOG" 2>&1
+ip netns exec "$NS" setpriv --bounding-set -net_admin \
+    timeout 20 "$LBNODED" -d -f "$LAB_DIR/lbnoded.conf" >>"$LOG" 2>&1
 st=$?
 check "no CAP_NET_ADMIN: exits 1 at once, no restart loop" test $st -eq 1
 check "no CAP_NET_ADMIN: named" \
