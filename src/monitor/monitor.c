@@ -277,10 +277,13 @@ monitor_reload(uint32_t client)
 {
 	struct lbn_conf	 new;
 	uint64_t	 generation = mon.conf.s.conf_generation + 1;
+	const char	*busy;
 
 	if (mon.stopping || reload.pending) {
-		control_done(client, mon.stopping ? "lbnoded is stopping" :
-		    "another reload is waiting for netcfg, try again");
+		busy = mon.stopping ? "lbnoded is stopping" :
+		    "another reload is waiting for netcfg, try again";
+		log_warnx("reload refused: %s", busy);
+		control_done(client, busy);
 		return;
 	}
 	notify_reloading();
@@ -366,6 +369,12 @@ monitor_stop(void)
 	log_info("stopping%s", mon.handover ?
 	    ", leaving the rules in force for the next daemon" : "");
 	notify_stopping();
+	if (reload.pending) {
+		reload.pending = 0;
+		conf_release(&reload.prev);
+		control_done(reload.client, "lbnoded stopped before the new "
+		    "rules were in force");
+	}
 	clock_gettime(CLOCK_MONOTONIC, &mon.stop_started);
 	if (mon.conf.s.on_exit == EXIT_REMOVE && !mon.handover &&
 	    proc_running(PROC_NETCFG)) {
