@@ -270,11 +270,25 @@ dr_result(struct imsg *imsg)
 	}
 }
 
+/* What netcfg refused, by the VIP the config names. */
+static void
+entry_refused(const struct dr_entry_result *er, char *line, size_t len)
+{
+	char	 a[ADDR_STRLEN];
+
+	if (inflight == REQ_CONFIG && er->index < config_set.n)
+		snprintf(line, len, "vip %s (entry %u): %s",
+		    addr_str(&config_set.e[er->index].vip, a, sizeof(a)),
+		    er->index, er->reason);
+	else
+		snprintf(line, len, "entry %u: %s", er->index, er->reason);
+}
+
 void
 dr_netcfg_reply(struct imsg *imsg)
 {
 	struct dr_entry_result	 er;
-	char			 line[sizeof(er.reason) + 32];
+	char			 line[sizeof(er.reason) + ADDR_STRLEN + 32];
 	enum dr_request		 done;
 
 	switch (imsg_get_type(imsg)) {
@@ -291,8 +305,7 @@ dr_netcfg_reply(struct imsg *imsg)
 			    sizeof(er));
 			break;
 		}
-		snprintf(line, sizeof(line), "entry %u: %s", er.index,
-		    er.reason);
+		entry_refused(&er, line, sizeof(line));
 		log_warnx("%s", line);
 		if (inflight == REQ_CONFIG)
 			lines_append(config_answer.why,

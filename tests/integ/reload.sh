@@ -147,7 +147,8 @@ write_conf 3334 remove 'vip 198.51.100.2 {
 }'
 ctl reload >"$LAB_DIR/out" 2>"$LAB_DIR/err"
 check "reload of rules netcfg refuses fails" test $? -eq 1
-check "... saying why" grep -q "VIP is an address of this node" "$LAB_DIR/err"
+check "... saying why, naming the VIP" \
+    grep -q "^vip 198.51.100.2 (entry [0-9]*): .*VIP is an address of this node" "$LAB_DIR/err"
 refused_in_force() { ctl -j show vips |
     jq -e '.[] | select(.vip == "198.51.100.2")'; }
 check "the refused VIP is not listed in force" not refused_in_force
