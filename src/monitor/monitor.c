@@ -8,9 +8,7 @@
 #include <sys/types.h>
 
 #include <err.h>
-#include <errno.h>
 #include <event2/event.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -253,8 +251,7 @@ monitor_apply(struct lbn_conf *new)
 static void
 reload_answer(uint32_t client, const char *fail)
 {
-	if (client != 0)
-		control_done(client, fail);
+	control_done(client, fail);	/* SIGHUP's 0 finds no client */
 	notify_ready(mon.admin, mon.weight);
 }
 
@@ -336,6 +333,9 @@ monitor_config_done(uint64_t generation, int ok, const char *why)
 	    "configuration back");
 	failed = mon.conf;
 	reload.prev.s.conf_generation = generation + 1;
+	/* cgroup.c keeps the files of the last config prepared: the new one's. */
+	if (cgroup_prepare(&reload.prev.s) == -1)
+		log_warnx("the old cgroup is gone: sampling stays as it is");
 	monitor_apply(&reload.prev);
 	conf_release(&failed);
 	reload_answer(reload.client, why);
