@@ -57,12 +57,13 @@ if [ "$(cat "$CACHE.include" 2>/dev/null)" != "$INCLUDE" ] ||
     [ ! -x "$CACHE/lib/systemd/systemd" ]; then
 	[ -n "$mirror" ] || bail "no bookworm mirror in the host's apt sources"
 	diag "debootstrap bookworm from $mirror into $CACHE"
-	rm -rf "$CACHE" "$CACHE.tmp" "$CACHE.include"
+	rm -rf "$CACHE" "$CACHE.include"
 	mkdir -p "${CACHE%/*}"
 	debootstrap --variant=minbase --include="$INCLUDE" bookworm \
-	    "$CACHE.tmp" "$mirror" >"$LAB_DIR/debootstrap.log" 2>&1 ||
-	    { tail -20 "$LAB_DIR/debootstrap.log"; bail "debootstrap failed"; }
-	mv "$CACHE.tmp" "$CACHE" && echo "$INCLUDE" >"$CACHE.include"
+	    "$CACHE.$$" "$mirror" >"$LAB_DIR/debootstrap.log" 2>&1 ||
+	    { rm -rf "$CACHE.$$"; tail -20 "$LAB_DIR/debootstrap.log";
+	      bail "debootstrap failed"; }
+	mv "$CACHE.$$" "$CACHE" && echo "$INCLUDE" >"$CACHE.include"
 fi
 
 # The cache stays as it is: the container writes to an overlay.
