@@ -128,7 +128,8 @@ check "the container boots with systemd as PID 1" wait_for 60 booted
 cp "$DEB" "$NEWDEB" "$ROOT/root/"
 check "dpkg -i the .deb" log dpkg-i cin dpkg -i "/root/${DEB##*/}"
 prop() { cin systemctl show -P "$1" lbnoded.service; }
-# active: its state is STATE (and, under Type=notify, READY=1 came)
+# active_in STATE: the unit is active (under Type=notify: READY=1 came)
+# and its status text is "STATE, weight N"
 active_in() {
 	[ "$(prop ActiveState)" = active ] &&
 	    prop StatusText | grep -Eqx "$1, weight [0-9]+"
@@ -288,6 +289,12 @@ check "the upgrade installed $NEWVER" \
 check "the upgrade restarted the daemon" test "$(prop MainPID)" != "$mainpid"
 check "the old daemon left the rules in force" \
     journal_has 'stopping, leaving the rules in force'
+# The last start's first change: it had no address to add to lo.
+first_apply_kept_lo() {
+	journal | grep 'audit: config generation 1: applied' | tail -1 |
+	    grep -q 'lo +0/-0 addresses'
+}
+check "the new daemon found the loopback VIP still on lo" first_apply_kept_lo
 check "the client connected through the upgrade" \
     test "$(oks "$LAB_DIR/upgrade.count")" -ge 40
 check "no connection failed during the upgrade" \
