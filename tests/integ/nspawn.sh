@@ -115,7 +115,6 @@ container_init() {
 wait_for 30 container_init || bail "the container's systemd did not start"
 INIT=$(container_init)
 cin() { nsenter -t "$INIT" -a "$@"; }
-not() { ! "$@"; }
 # journal_has PATTERN [JOURNALCTL-ARGS]: a line of lbnoded's journal matches
 journal() { cin journalctl -u lbnoded --no-pager -o cat "$@"; }
 journal_has() { p=$1; shift; journal "$@" | grep -q -- "$p"; }
