@@ -177,6 +177,14 @@ check "no CAP_NET_ADMIN: exits 1 at once, no restart loop" test $st -eq 1
 check "no CAP_NET_ADMIN: named" \
     grep -q "CAP_NET_ADMIN is not in the capability bounding set" "$LOG"
 
+# netcfg itself, were the monitor's check passed: it names what it
+# lacks and exits 3, the status the monitor does not restart.
+ip netns exec "$NS" setpriv --bounding-set -net_admin \
+    "$LBNODED" -P netcfg -d >"$LAB_DIR/out" 2>&1
+check "netcfg without CAP_NET_ADMIN exits 3" test $? -eq 3
+check "... naming it" grep -q \
+    "^netcfg: CAP_NET_ADMIN is not in the capability bounding set" "$LAB_DIR/out"
+
 # The reporter's chroot gone while it runs: its restart cannot succeed,
 # so the daemon stops, removes its rules and exits 1.
 good_conf >"$C"
