@@ -40,6 +40,7 @@ static struct {
 	int			 ready;
 	int			 stopping;
 	int			 remove_sent;
+	int			 handover;	/* SIGUSR2: a new daemon follows */
 	int			 exit_status;
 	struct timespec		 stop_started;
 	struct event		*ev_stop;
@@ -390,7 +391,8 @@ monitor_stop(void)
 		return;
 	mon.stopping = 1;
 	proc_no_restart();
-	log_info("stopping");
+	log_info("stopping%s", mon.handover ?
+	    ", leaving the rules in force for the next daemon" : "");
 	notify_stopping();
 	if (reload.pending) {
 		reload.pending = 0;
@@ -399,7 +401,8 @@ monitor_stop(void)
 		    "rules were in force");
 	}
 	clock_gettime(CLOCK_MONOTONIC, &mon.stop_started);
-	if (mon.conf.s.on_exit == EXIT_REMOVE && proc_running(PROC_NETCFG)) {
+	if (mon.conf.s.on_exit == EXIT_REMOVE && !mon.handover &&
+	    proc_running(PROC_NETCFG)) {
 		dr_remove_all();
 		mon.remove_sent = 1;
 	}
@@ -429,13 +432,22 @@ monitor_signal(int sig, short ev, void *arg)
 		log_info("SIGHUP: reloading %s", mon.conffile);
 		monitor_reload(0);
 		break;
+	case SIGUSR2:
+		/*
+		 * A restart is coming (a package upgrade): the rules stay in
+		 * the kernel across it and the next daemon's first change
+		 * replaces them in one transaction, so no VIP goes dark.
+		 */
+		log_info("SIGUSR2: the next stop leaves the rules in force");
+		mon.handover = 1;
+		break;
 	}
 }
 
 static void
 monitor_signals(void)
 {
-	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR2 };
 	struct event		*ev;
 	size_t			 i;
 

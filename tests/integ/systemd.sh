@@ -4,14 +4,12 @@
 # root, and the notify protocol (READY, STATUS, RELOADING, STOPPING)
 # spoken to a socket of our own.
 . "$top_srcdir/tests/integ/lib.sh"
+. "$top_srcdir/tests/integ/pkg.sh"
 need_root
 for tool in systemd-analyze systemd-sysusers systemd-tmpfiles python3 nft; do
 	command -v "$tool" >/dev/null || bail "$tool is missing: run tools/setup"
 done
 
-# A make of our own build tree, not one inherited from make check.
-submake() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$top_builddir" "$@"; }
-makevar() { printf 'print-%%:\n\t@echo $($*)\n' | submake -f Makefile -f - "print-$1"; }
 
 sbindir=$(makevar sbindir)
 unitdir=$(makevar systemdsystemunitdir)

@@ -38,7 +38,7 @@ done
 for f in $(flags "$top_srcdir/src/ctl/lbnodectl.c" | sed 's/./& /g'); do
 	t_named "lbnodectl.8 documents -$f" grep -q "^\.It Fl $f" "$M/lbnodectl.8"
 done
-for s in SIGHUP SIGTERM SIGINT; do
+for s in SIGHUP SIGTERM SIGINT SIGUSR2; do
 	t_named "lbnoded.8 documents $s" grep -q "$s" "$M/lbnoded.8"
 done
 t_named "lbnoded.conf.5 explains migrating from lbhost4" grep -q "udpport" "$M/lbnoded.conf.5"
