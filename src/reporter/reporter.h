@@ -77,6 +77,19 @@ void	 lbnp_announce(void);
 void	 lbnp_stop(void);		/* the last ANNOUNCE */
 void	 lbnp_push_result(struct imsg *);
 
+/* admit.c: who may hold a TCP connection, for how long; accept back-off */
+struct admit;
+enum admit_verdict {
+	ADMIT_OK,		/* admitted, holds a slot */
+	ADMIT_FULL,		/* an LB, over a connection limit */
+	ADMIT_STRANGER		/* not in the lb allowlist */
+};
+struct admit	*admit_new(const char *, size_t, size_t, int, void (*)(int));
+enum admit_verdict admit_check(struct admit *, int);
+void	 admit_release(struct admit *, int);
+void	 admit_accept_failed(struct admit *, int);
+void	 admit_accepted(struct admit *);
+
 /* agent.c */
 void	 agent_set_socket(int);	/* -1: close it */
 void	 agent_line(char *, size_t);	/* the one-line answer */
