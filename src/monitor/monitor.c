@@ -103,6 +103,7 @@ monitor_child_up(enum lbn_proc id)
 		confsend_netcfg(&mon.conf);
 		dr_replay();
 	} else {
+		carry_hand_back();
 		confsend_reporter(NULL, &mon.conf, mon.admin);
 		dr_send_lb_generation();
 	}
@@ -181,6 +182,9 @@ monitor_dispatch_reporter(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_REP_WEIGHT:
 		monitor_weight(imsg);
+		break;
+	case IMSG_REP_CARRY:
+		carry_keep(imsg);
 		break;
 	default:
 		fatalx("%s: unexpected imsg %u from reporter", __func__,

@@ -362,14 +362,16 @@ to_monitor(uint32_t type, const void *data, size_t len)
 
 /*
  * A CONFIG goes to the monitor whole, as one push.  Without a key
- * nobody is authenticated, and nobody may change the firewall.
+ * nobody is authenticated, and nobody may change the firewall; an
+ * older generation than the one in force is a replay or a confused
+ * LB, and would roll the VIPs back.
  */
 static void
 config_received(const struct sockaddr *sa, socklen_t salen,
     const struct lbn_addr *from)
 {
 	struct dr_begin	 b;
-	char		 buf[ADDR_STRLEN];
+	char		 buf[ADDR_STRLEN], why[64];
 	size_t		 i;
 
 	if (rep->key.len == 0) {
@@ -380,6 +382,13 @@ config_received(const struct sockaddr *sa, socklen_t salen,
 	if (push.active) {
 		config_refuse(sa, salen, from, LBNP_STATUS_BUSY,
 		    "another configuration is being applied");
+		return;
+	}
+	/* The same generation may come again: an LB retries that way. */
+	if (in.generation < rep->generation) {
+		snprintf(why, sizeof(why), "generation %llu is in force",
+		    (unsigned long long)rep->generation);
+		config_refuse(sa, salen, from, LBNP_STATUS_REJECTED, why);
 		return;
 	}
 	log_info("lb %s: config generation %llu, %zu entries",
@@ -429,11 +438,20 @@ lbnp_input(size_t len, const struct sockaddr *sa, socklen_t salen)
 		drop(r, &from);
 		return;
 	}
+	if (rep->key.len > 0)
+		carry_accepted(in.ts_ms);
 	lb_seen(sa);
 	if (in.type == LBNP_QUERY)
 		answer_query(sa, salen);
 	else
 		config_received(sa, salen, &from);
+}
+
+void
+lbnp_replay_floor(uint64_t floor_ms)
+{
+	if (floor_ms > replay.floor_ms)
+		replay.floor_ms = floor_ms;
 }
 
 static void
