@@ -3,8 +3,9 @@
  * and bench/attack.sh, on lbnoded's own LBNP codec.
  *
  *	attack poll -k keyfile -i ms -t seconds [-p port] address
- *		A keyed LB: one signed QUERY every ms milliseconds, each
- *		awaited until the next is due; prints "sent N answered N"
+ *		A keyed LB: one signed QUERY every ms milliseconds, or
+ *		when the last is answered, each awaited for a second at
+ *		most; prints "sent N answered N"
  *		and exits 0 if every one was answered.
  *	attack flood -r pps -t seconds [-p port] address
  *		Forged QUERYs, AUTH flag set, timestamp now, a MAC that is
@@ -46,6 +47,7 @@
 
 #define CONNS_MAX	10000
 #define BATCH		64		/* flood datagrams per sendmmsg */
+#define ANSWER_WAIT_MS	1000		/* an LB's usual timeout */
 
 static struct key_msg	 key;
 static uint8_t		 buf[65536];
@@ -140,8 +142,10 @@ poll_lb(const struct sockaddr_in *to, int interval, int seconds)
 		if (send(fd, buf, (size_t)len, 0) == -1)
 			warn("send");
 		answered += (unsigned long)await_report(fd, q.seq,
-		    next + (uint64_t)interval);
+		    now_ms() + ANSWER_WAIT_MS);
 		sleep_until(next + (uint64_t)interval);
+		if (now_ms() > next + (uint64_t)interval)
+			next = now_ms() - (uint64_t)interval;
 	}
 	printf("sent %lu answered %lu\n", sent, answered);
 	return answered == sent ? 0 : 1;
