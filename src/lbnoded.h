@@ -313,6 +313,7 @@ struct rep_counters {
  */
 struct rep_carry {
 	uint64_t		 replay_floor_ms;	/* LBNP timestamps at or below: refused */
+	uint64_t		 started;		/* unix time the first reporter started */
 	struct rep_counters	 counters;
 };
 

@@ -2,7 +2,8 @@
  * What outlives a reporter: the monitor keeps a copy of its replay
  * floor and counters (IMSG_REP_CARRY) and hands them to the next one
  * (IMSG_REP_CARRY_BACK), so that a restart, even a kill -9, neither
- * lets a captured LBNP packet in again nor resets the counters.
+ * lets a captured LBNP packet in again nor resets the counters and
+ * the uptime.
  *
  * The floor is promised ahead: before the reporter answers a packet
  * whose timestamp passes the floor the monitor holds, it raises that
@@ -14,6 +15,7 @@
  */
 #include <event2/event.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "reporter.h"
@@ -28,6 +30,7 @@ static void
 carry_send(void)
 {
 	sent.counters = rep->counters;
+	sent.started = (uint64_t)rep->started;
 	if (imsgev_compose(&rep->iev_monitor, IMSG_REP_CARRY, 0, 0, -1, &sent,
 	    sizeof(sent)) == -1)
 		fatal("imsg to the monitor");
@@ -54,7 +57,8 @@ carry_timer(int fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (memcmp(&sent.counters, &rep->counters, sizeof(sent.counters)) != 0)
+	if (sent.started == 0 ||
+	    memcmp(&sent.counters, &rep->counters, sizeof(sent.counters)) != 0)
 		carry_send();
 	if (evtimer_add(carry_ev, &tv) == -1)
 		fatalx("%s: evtimer_add", __func__);
@@ -75,6 +79,8 @@ carry_back(const struct rep_carry *c)
 	rep->counters.http_queries += c->counters.http_queries;
 	for (i = 0; i < DROP_MAX; i++)
 		rep->counters.dropped[i] += c->counters.dropped[i];
+	if (c->started != 0 && (time_t)c->started < rep->started)
+		rep->started = (time_t)c->started;
 	if (c->replay_floor_ms > sent.replay_floor_ms)
 		sent.replay_floor_ms = c->replay_floor_ms;
 	lbnp_replay_floor(c->replay_floor_ms);

@@ -100,8 +100,9 @@ check "the same generation may come again" grep -q '^generation 222: ok' "$LAB_D
 for i in 1 2 3; do probe >/dev/null; done
 config replay "$LAB_DIR/g111" >/dev/null	# a replay counted
 rx=$(status rx_packets) tx=$(status tx_packets) replay=$(status dropped replay)
-diag "before: rx $rx tx $tx replay $replay"
-sleep 1.5	# the reporter hands its counters over every second
+sleep 2.5	# the reporter hands its counters over every second
+up=$(status uptime)
+diag "before: rx $rx tx $tx replay $replay uptime $up"
 
 ## kill -9 of the reporter, and the replay
 
@@ -125,5 +126,7 @@ check "rx_packets did not reset" test "$(status rx_packets)" -gt "$rx"
 check "tx_packets did not reset" test "$(status tx_packets)" -gt "$tx"
 check "dropped replay did not reset" test "$(status dropped replay)" -ge "$replay"
 check "... and it had counted one" test "$replay" -ge 1
+check "the uptime did not reset ($up s before)" test "$(status uptime)" -ge "$up"
+check "... and had counted" test "$up" -ge 2
 
 done_testing
