@@ -7,21 +7,21 @@
  *		when the last is answered, each awaited for a second at
  *		most; prints "sent N answered N"
  *		and exits 0 if every one was answered.
- *	attack flood -r pps -t seconds [-p port] address
+ *	attack flood -r pps -t seconds [-p port] [-S source] address
  *		Forged QUERYs, AUTH flag set, timestamp now, a MAC that is
  *		not the key's, at pps packets a second; prints "sent N".
  *	attack agent -i ms -t seconds address port
  *		An agent-check every ms milliseconds, answered when a
  *		whole line comes within a second; prints "sent N answered N"
  *		and exits 0 if every one was answered.
- *	attack hold -n conns -t seconds [-s] address port
+ *	attack hold -n conns -t seconds [-s] [-S source] address port
  *		conns TCP connections held open for the time given; with
  *		-s each sends a request line and then one header byte
  *		every second (slowloris).  Prints "open N closed N failed N":
  *		connected and still open at the end, closed by the server,
  *		never connected.
- * Each sends from the address it is bound to by the namespace's route;
- * the test and the bench run it in the LB's namespace.
+ * Each sends from the address the namespace's route gives, or from
+ * source; the test and the bench run it in the LB's namespace.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -50,6 +50,7 @@
 #define ANSWER_WAIT_MS	1000		/* an LB's usual timeout */
 
 static struct key_msg	 key;
+static struct sockaddr_in from;		/* sin_family 0: the route's */
 static uint8_t		 buf[65536];
 
 static uint64_t
@@ -84,12 +85,26 @@ sockaddr_of(const char *addr, unsigned int port, struct sockaddr_in *sin)
 		errx(1, "bad address %s", addr);
 }
 
+/* A socket of type bound to the source asked for, or -1. */
+static int
+socket_from(int type)
+{
+	int	 fd;
+
+	if ((fd = socket(AF_INET, type, 0)) == -1)
+		return -1;
+	if (from.sin_family != 0 && bind(fd, (const struct sockaddr *)&from,
+	    sizeof(from)) == -1)
+		err(1, "bind");
+	return fd;
+}
+
 static int
 udp_to(const struct sockaddr_in *to)
 {
 	int	 fd;
 
-	if ((fd = socket(AF_INET, SOCK_DGRAM, 0)) == -1 ||
+	if ((fd = socket_from(SOCK_DGRAM)) == -1 ||
 	    connect(fd, (const struct sockaddr *)to, sizeof(*to)) == -1)
 		err(1, "udp socket");
 	return fd;
@@ -219,8 +234,8 @@ tcp_connect(const struct sockaddr_in *to, int nonblock)
 {
 	int	 fd;
 
-	if ((fd = socket(AF_INET, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK :
-	    0), 0)) == -1)
+	if ((fd = socket_from(SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0))) ==
+	    -1)
 		return -1;
 	if (connect(fd, (const struct sockaddr *)to, sizeof(*to)) == -1 &&
 	    errno != EINPROGRESS) {
@@ -334,9 +349,11 @@ usage(void)
 {
 	fprintf(stderr, "usage: attack poll -k keyfile -i ms -t seconds "
 	    "[-p port] address\n"
-	    "       attack flood -r pps -t seconds [-p port] address\n"
+	    "       attack flood -r pps -t seconds [-p port] [-S source] "
+	    "address\n"
 	    "       attack agent -i ms -t seconds address port\n"
-	    "       attack hold -n conns -t seconds [-s] address port\n");
+	    "       attack hold -n conns -t seconds [-s] [-S source] "
+	    "address port\n");
 	exit(1);
 }
 
@@ -354,7 +371,7 @@ main(int argc, char *argv[])
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((ch = getopt(argc, argv, "i:k:n:p:r:st:")) != -1) {
+	while ((ch = getopt(argc, argv, "i:k:n:p:r:S:st:")) != -1) {
 		switch (ch) {
 		case 'i':
 			interval = atoi(optarg);
@@ -374,6 +391,9 @@ main(int argc, char *argv[])
 			break;
 		case 's':
 			slow = 1;
+			break;
+		case 'S':
+			sockaddr_of(optarg, 0, &from);
 			break;
 		case 't':
 			seconds = atoi(optarg);

@@ -95,6 +95,23 @@ tx1=$(counter tx_packets)
 check "no answer to the forger ($((tx1 - tx0)) sent, $answered REPORTs)" \
     test $((tx1 - tx0)) -le $((answered + 5))
 
+## the same from an allowed address no authentic packet came from
+
+rate0=$(counter dropped rate)
+auth0=$(counter dropped auth)
+lb "$ATTACK" flood -r 5000 -t 3 -S $OTHER $N >"$LAB_DIR/flood.out" &
+FLOOD=$!
+poll=$(lb "$ATTACK" poll -k "$KEY" -i 100 -t 2 $N)
+wait "$FLOOD"
+fsent=$(field "$(cat "$LAB_DIR/flood.out")" sent)
+rate=$(( $(counter dropped rate) - rate0 )) auth=$(( $(counter dropped auth) - auth0 ))
+diag "stranger's flood: sent $fsent, HMACs checked and failed $auth, dropped unchecked $rate; LB: $poll"
+check "a new source's failing HMACs are bounded (1000 + 1000/s)" \
+    test "$auth" -le $((1000 + 1000 * 4))
+check "... the rest dropped unchecked, as rate" test $((auth + rate)) -ge $((fsent * 9 / 10))
+check "... and the LB answered meanwhile" \
+    share_at_least "$(field "$poll" answered)" "$(field "$poll" sent)" 99
+
 ## HTTP: 2,000 connections held, and a slowloris, from allowed sources
 
 agent_during() {	# agent_during SECONDS: the LB's checks, every 50 ms
@@ -109,6 +126,7 @@ ip netns exec "$LB" "$ATTACK" hold -n 2000 -t 12 -s $N 8080 \
 SLOW=$!
 sleep 1
 agent=$(agent_during 10)
+fds=$(ls "/proc/$REP/fd" | wc -l)
 load_ok=0
 for i in 1 2 3 4 5; do
 	lb curl -s -m 2 --interface $OTHER http://$N:8080/load |
@@ -126,13 +144,12 @@ check "none of the held connections outlived the deadline" \
     grep -q '^open 0 ' "$LAB_DIR/slow.out"
 check "the reporter's CPU under 25% of the window" test "$cpu" -le $((13 * HZ / 4))
 check "at most 2 log lines ($lines)" test "$lines" -le 2
+check "the reporter held under 400 descriptors ($fds)" test "$fds" -lt 400
 check "the reporter survived" kill -0 "$REP"
 
 ## a stranger holds nothing
 
-# The tool sends from the LB's primary address; a route makes it the stranger's.
-strange=$(lb sh -c "ip route add $N/32 dev lbn-al0 src $STRANGER &&
-    $ATTACK hold -n 500 -t 2 $N 8080; ip route del $N/32")
+strange=$(lb "$ATTACK" hold -n 500 -t 2 -S $STRANGER $N 8080)
 diag "stranger: $strange"
 check "a stranger holds no HTTP connection" test "$(field "$strange" open)" = 0
 
