@@ -103,9 +103,10 @@ monitor_child_up(enum lbn_proc id)
 		confsend_netcfg(&mon.conf);
 		dr_replay();
 	} else {
+		/* What it must know before it gets a socket to act on. */
 		carry_hand_back();
-		confsend_reporter(NULL, &mon.conf, mon.admin);
 		dr_send_lb_generation();
+		confsend_reporter(NULL, &mon.conf, mon.admin);
 	}
 	if (proc_running(PROC_REPORTER))
 		proc_send(PROC_REPORTER, IMSG_REP_RESTARTS, 0, -1, restarts,
