@@ -126,6 +126,32 @@ admit_new(const char *name, size_t max, size_t per_source, int lifetime_ms,
 }
 
 /*
+ * The connections from src, and a free slot or NULL.  Only when asked
+ * to look closer (at a limit: not on every connection) does it check
+ * that each slot's connection is still there.
+ */
+static size_t
+admit_count(struct admit *a, const struct lbn_addr *src, int closer,
+    struct admit_slot **free_slot)
+{
+	struct admit_slot	*s;
+	size_t			 i, n = 0;
+
+	*free_slot = NULL;
+	for (i = 0; i < a->max; i++) {
+		s = &a->slots[i];
+		if (closer && s->fd != -1 && slot_gone(s))
+			s->fd = -1;
+		if (s->fd == -1) {
+			if (*free_slot == NULL)
+				*free_slot = s;
+		} else if (addr_eq(&s->src, src))
+			n++;
+	}
+	return n;
+}
+
+/*
  * May the connection on fd stay?  ADMIT_OK takes a slot, which its
  * owner gives back with admit_release() or by closing fd.
  */
@@ -134,10 +160,10 @@ admit_check(struct admit *a, int fd)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof(ss);
-	struct admit_slot	*free_slot = NULL;
+	struct admit_slot	*s;
 	struct lbn_addr		 src;
 	struct timeval		 now;
-	size_t			 i, from_src = 0;
+	size_t			 n;
 
 	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
 	    addr_from_sockaddr((struct sockaddr *)&ss, &src) == -1)
@@ -147,28 +173,22 @@ admit_check(struct admit *a, int fd)
 		log_debug("%s: connection from a source not allowed", a->name);
 		return ADMIT_STRANGER;
 	}
-	for (i = 0; i < a->max; i++) {
-		if (a->slots[i].fd != -1 && slot_gone(&a->slots[i]))
-			a->slots[i].fd = -1;
-		if (a->slots[i].fd == -1) {
-			if (free_slot == NULL)
-				free_slot = &a->slots[i];
-		} else if (addr_eq(&a->slots[i].src, &src))
-			from_src++;
-	}
-	if (free_slot == NULL || from_src >= a->per_source) {
+	if (((n = admit_count(a, &src, 0, &s)) >= a->per_source ||
+	    s == NULL) &&
+	    ((n = admit_count(a, &src, 1, &s)) >= a->per_source ||
+	    s == NULL)) {
 		rep->counters.dropped[DROP_RATE]++;
 		log_debug("%s: connection over the limit", a->name);
 		return ADMIT_FULL;
 	}
-	free_slot->fd = fd;
-	free_slot->ino = sock_ino(fd);
-	free_slot->src = src;
+	s->fd = fd;
+	s->ino = sock_ino(fd);
+	s->src = src;
 	if (a->lifetime.tv_sec == 0 && a->lifetime.tv_usec == 0)
 		return ADMIT_OK;
 	if (event_base_gettimeofday_cached(rep->base, &now) == -1)
 		fatal("gettimeofday");
-	timeradd(&now, &a->lifetime, &free_slot->deadline);
+	timeradd(&now, &a->lifetime, &s->deadline);
 	if (!evtimer_pending(a->expire_ev, NULL) &&
 	    event_add(a->expire_ev, &a->lifetime) == -1)
 		fatalx("%s: event_add", a->name);
