@@ -145,7 +145,7 @@ check "none of the held connections outlived the deadline" \
 check "the reporter's CPU under 25% of the window" test "$cpu" -le $((13 * HZ / 4))
 check "at most 2 log lines ($lines)" test "$lines" -le 2
 check "the reporter held under 400 descriptors ($fds)" test "$fds" -lt 400
-check "the reporter survived" kill -0 "$REP"
+check "the reporter survived" test "$(child_pid "$DAEMON_PID" reporter)" = "$REP"
 
 ## a stranger holds nothing
 
@@ -172,5 +172,7 @@ check "EMFILE: at most 2 log lines ($lines)" test "$lines" -le 2
 check "EMFILE: the reporter's CPU under 25% of the window" \
     test "$cpu" -le $((8 * HZ / 4))
 check "agent answers again" wait_for 5 lb "$ATTACK" agent -i 100 -t 1 $N 3333
+check "... from the same reporter (no seccomp kill, no crash)" \
+    test "$(child_pid "$DAEMON_PID" reporter)" = "$REP"
 
 done_testing
