@@ -240,6 +240,8 @@ http_admit_pending(int fd, short ev, void *arg)
 /*
  * evhttp's hook for a new connection's bufferevent, the one evhttp
  * would make itself; we keep a reference until the check has run.
+ * Out of memory, evhttp makes its own, unchecked: the allowlist is
+ * checked again at the request.
  */
 static struct bufferevent *
 http_new_bev(struct event_base *base, void *arg)
