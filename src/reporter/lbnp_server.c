@@ -73,8 +73,15 @@ static struct rate_slot		 rates[RATE_SLOTS];
 static struct bucket		 strangers = { 0, STRANGER_BURST * 1000 };
 static struct push		 push;
 
-/* Big enough for any datagram, so none is ever truncated. */
-static uint8_t			 rbuf[65536];
+/*
+ * One recvmmsg() fills a batch; each buffer is big enough for any
+ * datagram, so none is ever truncated.  Only the pages a datagram
+ * touches become resident.
+ */
+static uint8_t			 rbufs[RECV_BATCH][65536];
+static struct sockaddr_storage	 rfrom[RECV_BATCH];
+static struct iovec		 riov[RECV_BATCH];
+static struct mmsghdr		 rmsg[RECV_BATCH];
 static uint8_t			 wbuf[LBNP_DGRAM_MAX];
 /* As many entries as the smallest VIP TLV allows in a body. */
 static struct dr_entry		 entries[LBNP_BODY_MAX / (LBNP_TLV_HDR_LEN + 20)];
@@ -155,7 +162,7 @@ rate_ok(const struct lbn_addr *a)
  * checks that fail spend.
  */
 static int
-authenticate(const struct lbn_addr *from, size_t len)
+authenticate(const struct lbn_addr *from, const uint8_t *pkt, size_t len)
 {
 	struct rate_slot	*lru;
 	int			 stranger, r;
@@ -166,7 +173,7 @@ authenticate(const struct lbn_addr *from, size_t len)
 		if (strangers.tokens < 1000)
 			return DROP_RATE;
 	}
-	r = lbnp_verify(rbuf, len, rep->key.key, rep->key.len,
+	r = lbnp_verify(pkt, len, rep->key.key, rep->key.len,
 	    lbnp_now_ms(), &replay);
 	if (r != 0 && stranger)
 		(void)bucket_take(&strangers);
@@ -414,7 +421,8 @@ config_received(const struct sockaddr *sa, socklen_t salen,
 }
 
 static void
-lbnp_input(size_t len, const struct sockaddr *sa, socklen_t salen)
+lbnp_input(const uint8_t *pkt, size_t len, const struct sockaddr *sa,
+    socklen_t salen)
 {
 	struct lbn_addr	 from;
 	int		 r;
@@ -426,12 +434,11 @@ lbnp_input(size_t len, const struct sockaddr *sa, socklen_t salen)
 		drop(DROP_ALLOW, &from);
 		return;
 	}
-	r = lbnp_decode(rbuf, len, &in, entries,
-	    nitems(entries));
+	r = lbnp_decode(pkt, len, &in, entries, nitems(entries));
 	if (r == 0 && in.type != LBNP_QUERY && in.type != LBNP_CONFIG)
 		r = DROP_TYPE;
 	if (r == 0 && rep->key.len > 0)
-		r = authenticate(&from, len);
+		r = authenticate(&from, pkt, len);
 	if (r == 0 && !rate_ok(&from))
 		r = DROP_RATE;
 	if (r != 0) {
@@ -454,27 +461,29 @@ lbnp_replay_floor(uint64_t floor_ms)
 		replay.floor_ms = floor_ms;
 }
 
+/* Bounded, so that one busy socket cannot starve the others. */
 static void
 lbnp_read(int fd, short ev, void *arg)
 {
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen;
-	ssize_t			 n;
-	int			 i;
+	int	 i, n;
 
-	/* Bounded, so that one busy socket cannot starve the others. */
 	for (i = 0; i < RECV_BATCH; i++) {
-		sslen = sizeof(ss);
-		n = recvfrom(fd, rbuf, sizeof(rbuf), 0,
-		    (struct sockaddr *)&ss, &sslen);
-		if (n == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR)
-				log_warn("lbnp: recvfrom");
-			return;
-		}
-		lbnp_input((size_t)n, (struct sockaddr *)&ss, sslen);
+		riov[i].iov_base = rbufs[i];
+		riov[i].iov_len = sizeof(rbufs[i]);
+		memset(&rmsg[i], 0, sizeof(rmsg[i]));
+		rmsg[i].msg_hdr.msg_name = &rfrom[i];
+		rmsg[i].msg_hdr.msg_namelen = sizeof(rfrom[i]);
+		rmsg[i].msg_hdr.msg_iov = &riov[i];
+		rmsg[i].msg_hdr.msg_iovlen = 1;
 	}
+	if ((n = recvmmsg(fd, rmsg, RECV_BATCH, MSG_DONTWAIT, NULL)) == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			log_warn("lbnp: recvmmsg");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		lbnp_input(rbufs[i], rmsg[i].msg_len,
+		    (struct sockaddr *)&rfrom[i], rmsg[i].msg_hdr.msg_namelen);
 }
 
 static void

@@ -46,6 +46,7 @@ static const struct sandbox_rule reporter_rules[] = {
 	SANDBOX_ALLOW(SYS_pread64),
 	/* LBNP, agent-check and HTTP on sockets handed over */
 	SANDBOX_ALLOW(SYS_recvfrom),
+	SANDBOX_ALLOW(SYS_recvmmsg),		/* lbnp: a batch a wakeup */
 	SANDBOX_ALLOW(SYS_sendto),
 	SANDBOX_ALLOW(SYS_accept4),
 	SANDBOX_ALLOW(SYS_shutdown),

@@ -9,7 +9,8 @@
  *		and exits 0 if every one was answered.
  *	attack flood -r pps -t seconds [-p port] [-S source] address
  *		Forged QUERYs, AUTH flag set, timestamp now, a MAC that is
- *		not the key's, at pps packets a second; prints "sent N".
+ *		not the key's, at pps packets a second; prints "sent N
+ *		answered N", the answers being any datagram that came back.
  *	attack agent -i ms -t seconds address port
  *		An agent-check every ms milliseconds, answered when a
  *		whole line comes within a second; prints "sent N answered N"
@@ -193,7 +194,7 @@ flood(const struct sockaddr_in *to, int pps, int seconds)
 	struct mmsghdr	 msgs[BATCH];
 	struct iovec	 iov[BATCH];
 	uint64_t	 start = now_ms(), end = start + (uint64_t)seconds * 1000;
-	unsigned long	 sent = 0;
+	unsigned long	 sent = 0, answered = 0;
 	size_t		 len = 0;
 	int		 fd = udp_to(to), i, n, batch;
 
@@ -223,10 +224,16 @@ flood(const struct sockaddr_in *to, int pps, int seconds)
 			n = 0;
 		}
 		sent += (unsigned long)n;
+		while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+			answered++;
 		/* Where the batch should have gone out at pps. */
 		sleep_until(start + (uint64_t)(sent * 1000 / (unsigned long)pps));
 	}
-	printf("sent %lu\n", sent);
+	/* Late answers too. */
+	sleep_until(now_ms() + ANSWER_WAIT_MS);
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		answered++;
+	printf("sent %lu answered %lu\n", sent, answered);
 }
 
 static int

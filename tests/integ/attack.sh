@@ -77,7 +77,6 @@ check "the reporter's fd limit is 1024" \
 ## LBNP: a forger floods from the LB's address, wrong HMACs
 
 auth0=$(counter dropped auth)
-tx0=$(counter tx_packets)
 lb "$ATTACK" flood -r 1000 -t 12 $N >"$LAB_DIR/flood.out" &
 FLOOD=$!
 poll=$(lb "$ATTACK" poll -k "$KEY" -i 100 -t 10 $N)
@@ -91,9 +90,7 @@ fsent=$(field "$flood" sent)
 auth1=$(counter dropped auth)
 check "the forged packets dropped as auth ($((auth1 - auth0)) of $fsent)" \
     test $((auth1 - auth0)) -ge $((fsent * 9 / 10))
-tx1=$(counter tx_packets)
-check "no answer to the forger ($((tx1 - tx0)) sent, $answered REPORTs)" \
-    test $((tx1 - tx0)) -le $((answered + 5))
+check "no answer to the forger" test "$(field "$flood" answered)" = 0
 
 ## the same from an allowed address no authentic packet came from
 
