@@ -17,9 +17,10 @@
 # Targets: answered >= 99 %; log lines and CPU bounded.
 #
 # The flooder and the LB share the node's CPUs here, which a remote
-# attacker does not: both run at nice -5, so that the flooder comes
-# near its rate on a busy machine, and the LB on the same footing; the
-# reporter runs at nice 0.  The datagrams the node's kernel dropped
+# attacker does not: they are pinned to the first CPU, the reporter to
+# the last (as bench/lbnp_rtt.sh does), and both run at nice -5, so
+# that the flooder comes near its rate on a busy machine, and the LB
+# on the same footing; the reporter runs at nice 0.  The datagrams the node's kernel dropped
 # because the reporter's queue was full are printed: they are what is
 # lost while the reporter waits for a CPU, whatever it does with them.
 set -u
@@ -74,6 +75,7 @@ LAB_PIDS="$LAB_PIDS $DAEMON_PID"
 wait_for 10 lb "$ATTACK" agent -i 100 -t 1 $N 3333 ||
     bail "lbnoded does not answer; see $LAB_DIR/daemon.log"
 REP=$(child_pid "$DAEMON_PID" reporter)
+taskset -p -c $(( $(nproc) - 1 )) "$REP" >/dev/null || bail "cannot pin the reporter"
 
 # window CMD...: run CMD, print "cpu% lines" of the reporter meanwhile
 START_CPU=0 START_LINES=0 START_T=0
@@ -90,9 +92,9 @@ printf '%-44s %-22s %-34s %s\n' "case" "answered" "campaign, before the fixes" "
 flood() {	# flood PPS CAMPAIGN
 	q0=$(rcvbuf_errors)
 	window_open
-	lb nice -n -5 "$ATTACK" flood -r "$1" -t $((SECONDS_RUN + 1)) $N >"$LAB_DIR/flood.out" &
+	lb taskset -c 0 nice -n -5 "$ATTACK" flood -r "$1" -t $((SECONDS_RUN + 1)) $N >"$LAB_DIR/flood.out" &
 	f=$!
-	r=$(lb nice -n -5 "$ATTACK" poll -k "$KEY" -i 100 -t $SECONDS_RUN $N)
+	r=$(lb taskset -c 0 nice -n -5 "$ATTACK" poll -k "$KEY" -i 100 -t $SECONDS_RUN $N)
 	wait "$f"
 	window_close
 	a=$(field "$r" answered) s=$(field "$r" sent)
