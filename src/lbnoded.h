@@ -199,6 +199,7 @@ enum imsg_type {
 	IMSG_REP_LB_GENERATION,	/* uint64_t, of the LB push in force */
 	IMSG_REP_PUSH_RESULT,	/* struct dr_result, then entry results, then DONE */
 	IMSG_REP_IFACE,		/* struct iface_msg, the interface changed */
+	IMSG_REP_CARRY_BACK,	/* struct rep_carry, to a new reporter */
 
 	/* reporter -> monitor */
 	IMSG_REP_PUSH_BEGIN,	/* struct dr_begin, an LB's CONFIG */
@@ -207,6 +208,7 @@ enum imsg_type {
 	IMSG_REP_STATUS,	/* struct ctl_status, answer to IMSG_CTL_STATUS */
 	IMSG_REP_LB,		/* struct ctl_lb, answer to IMSG_CTL_SHOW_LBS */
 	IMSG_REP_WEIGHT,	/* struct weight_msg, on every change, for sd_notify */
+	IMSG_REP_CARRY,		/* struct rep_carry, for the next reporter */
 
 	/* lbnodectl -> monitor */
 	IMSG_CTL_STATUS,	/* - */
@@ -317,6 +319,24 @@ enum drop_reason {
 	DROP_REPLAY,
 	DROP_RATE,		/* per-source rate limit */
 	DROP_MAX
+};
+
+struct rep_counters {
+	uint64_t		 rx_packets;
+	uint64_t		 tx_packets;
+	uint64_t		 agent_queries;
+	uint64_t		 http_queries;
+	uint64_t		 dropped[DROP_MAX];
+};
+
+/*
+ * What a reporter leaves to the next one through the monitor, so that
+ * a restart neither reopens the replay window nor resets the counters.
+ */
+struct rep_carry {
+	uint64_t		 replay_floor_ms;	/* LBNP timestamps at or below: refused */
+	uint64_t		 started;		/* unix time the first reporter started */
+	struct rep_counters	 counters;
 };
 
 struct ctl_status {

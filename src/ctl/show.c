@@ -287,7 +287,7 @@ status_json(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 	iface_json(f, &st->iface);
 	json_load(f, st->busy_pct_x100, st->loadavg_x100,
 	    st->mem_used_pct_x100);
-	fprintf(f, ",\"reporter_uptime_s\":%llu,\"generation\":%llu,"
+	fprintf(f, ",\"daemon_uptime_s\":%llu,\"generation\":%llu,"
 	    "\"rx_packets\":%llu,\"tx_packets\":%llu,"
 	    "\"agent_queries\":%llu,\"http_queries\":%llu,\"dropped\":{",
 	    (unsigned long long)st->uptime,

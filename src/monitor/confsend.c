@@ -25,6 +25,14 @@
 #include "monitor.h"
 
 #define LISTEN_BACKLOG		128
+/*
+ * An LBNP socket's receive queue: some 5,000 small datagrams, what a
+ * flood of 100,000 a second brings in 50 ms.  The kernel drops what
+ * overflows the queue without looking, the LB's queries with the
+ * flood's, whenever the reporter is off the CPU a little longer than
+ * the queue lasts; so it must outlast a busy machine's scheduling.
+ */
+#define LBNP_RCVBUF		(4 * 1024 * 1024)
 #define ROUTE_LINE_MAX		256
 
 static const struct {
@@ -307,6 +315,15 @@ send_fd(uint32_t type, int fd, const void *data, size_t len)
 		proc_send(PROC_REPORTER, type, 0, fd, data, len);
 }
 
+/* Past net.core.rmem_max: we are root here, the reporter is not. */
+static void
+lbnp_rcvbuf(int fd)
+{
+	if (fd != -1 && socket_opt(fd, SOL_SOCKET, SO_RCVBUFFORCE,
+	    LBNP_RCVBUF) == -1)
+		log_warn("lbnp socket: SO_RCVBUFFORCE");
+}
+
 static void
 send_lbnp_sockets(uint16_t port)
 {
@@ -317,6 +334,8 @@ send_lbnp_sockets(uint16_t port)
 	fd6 = socket_bound(AF_INET6, SOCK_DGRAM, port);
 	if (fd6 == -1 && errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL)
 		log_warn("cannot bind udp6 port %u", port);
+	lbnp_rcvbuf(fd4);
+	lbnp_rcvbuf(fd6);
 	send_fd(IMSG_REP_LBNP_SOCK, fd4, NULL, 0);
 	send_fd(IMSG_REP_LBNP_SOCK, fd6, NULL, 0);
 }

@@ -105,8 +105,10 @@ monitor_child_up(enum lbn_proc id)
 		confsend_netcfg(&mon.conf);
 		dr_replay();
 	} else {
-		confsend_reporter(NULL, &mon.conf, mon.admin);
+		/* What it must know before it gets a socket to act on. */
+		carry_hand_back();
 		dr_send_lb_generation();
+		confsend_reporter(NULL, &mon.conf, mon.admin);
 	}
 	if (proc_running(PROC_REPORTER))
 		proc_send(PROC_REPORTER, IMSG_REP_RESTARTS, 0, -1, restarts,
@@ -192,6 +194,9 @@ monitor_dispatch_reporter(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_REP_WEIGHT:
 		monitor_weight(imsg);
+		break;
+	case IMSG_REP_CARRY:
+		carry_keep(imsg);
 		break;
 	default:
 		fatalx("%s: unexpected imsg %u from reporter", __func__,

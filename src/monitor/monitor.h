@@ -74,6 +74,10 @@ void	 control_send(uint32_t, uint32_t, const void *, size_t);
 void	 control_done(uint32_t, const char *);	/* OK, or FAIL with it; END */
 void	 control_reporter_lost(void);
 
+/* carry.c: the reporter's replay floor and counters, across its restarts */
+void	 carry_keep(struct imsg *);		/* IMSG_REP_CARRY */
+void	 carry_hand_back(void);			/* to a new reporter */
+
 /* dr.c: the desired DR state and netcfg's view of it */
 void	 dr_send_vips(uint32_t);		/* IMSG_CTL_VIP per entry, then END */
 void	 dr_send_lb_generation(void);

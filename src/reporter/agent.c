@@ -25,6 +25,7 @@
 
 #define AGENT_ACCEPT_MAX	16	/* connections taken per wakeup */
 #define AGENT_CONN_MAX		64	/* connections lingering at once */
+#define AGENT_CONN_PER_SOURCE	16	/* of them from one source */
 #define AGENT_LINGER_MSEC	100
 #define AGENT_READ_MAX		256	/* bytes read from one LB */
 
@@ -36,7 +37,7 @@ struct agent_conn {
 };
 
 static struct event	*agent_ev;
-static size_t		 agent_nconn;
+static struct admit	*agent_admit;
 
 void
 agent_line(char *buf, size_t len)
@@ -57,10 +58,10 @@ agent_line(char *buf, size_t len)
 static void
 agent_conn_free(struct agent_conn *c)
 {
+	admit_release(agent_admit, c->fd);
 	event_free(c->ev);
 	close(c->fd);
 	free(c);
-	agent_nconn--;
 }
 
 /* Discard what the LB sends until it closes, the budget or the deadline. */
@@ -92,16 +93,20 @@ agent_drain(int fd, short events, void *arg)
 		agent_conn_free(c);
 }
 
-/* Linger on a connection we answered; close it now if we cannot. */
+/*
+ * Linger on a connection we answered and admitted; close it now if we
+ * cannot.
+ */
 static void
 agent_linger(int fd)
 {
 	struct agent_conn	*c;
 	struct timeval		 now, tv = { 0, AGENT_LINGER_MSEC * 1000 };
 
-	if (agent_nconn >= AGENT_CONN_MAX || shutdown(fd, SHUT_WR) == -1 ||
+	if (shutdown(fd, SHUT_WR) == -1 ||
 	    event_base_gettimeofday_cached(rep->base, &now) == -1 ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
+		admit_release(agent_admit, fd);
 		close(fd);
 		return;
 	}
@@ -112,21 +117,24 @@ agent_linger(int fd)
 		if (c->ev != NULL)
 			event_free(c->ev);
 		free(c);
+		admit_release(agent_admit, fd);
 		close(fd);
-		return;
 	}
-	agent_nconn++;
 }
 
+/*
+ * A stranger gets nothing; an LB over the connection limits still gets
+ * its line, only without the linger, since answering costs less than
+ * holding the connection.
+ */
 static void
 agent_answer(int fd, const struct sockaddr *sa)
 {
-	char	 line[64];
-	size_t	 len;
+	enum admit_verdict	 v;
+	char			 line[64];
+	size_t			 len;
 
-	if (!lb_allowed(sa)) {
-		rep->counters.dropped[DROP_ALLOW]++;
-		log_debug("agent: connection from a source not allowed");
+	if ((v = admit_check(agent_admit, fd)) == ADMIT_STRANGER) {
 		close(fd);
 		return;
 	}
@@ -134,12 +142,15 @@ agent_answer(int fd, const struct sockaddr *sa)
 	lb_seen(sa);
 	agent_line(line, sizeof(line));
 	len = strlen(line);
-	if (send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len) {
+	if (send(fd, line, len, MSG_NOSIGNAL) != (ssize_t)len)
 		log_debug("agent: send: %s", strerror(errno));
-		close(fd);
+	else if (v == ADMIT_OK) {
+		agent_linger(fd);
 		return;
 	}
-	agent_linger(fd);
+	if (v == ADMIT_OK)
+		admit_release(agent_admit, fd);
+	close(fd);
 }
 
 static void
@@ -156,13 +167,22 @@ agent_accept(int lfd, short events, void *arg)
 		fd = accept4(lfd, (struct sockaddr *)&ss, &sslen,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED)
-				log_warn("agent: accept");
+			admit_accept_failed(agent_admit, errno);
 			return;
 		}
+		admit_accepted(agent_admit);
 		agent_answer(fd, (struct sockaddr *)&ss);
 	}
+}
+
+/* Out of descriptors: stop watching the listening socket, or resume. */
+static void
+agent_pause(int pause)
+{
+	if (agent_ev == NULL)
+		return;
+	if ((pause ? event_del(agent_ev) : event_add(agent_ev, NULL)) == -1)
+		fatalx("agent: event");
 }
 
 /* The listening socket from the monitor; -1 closes ours. */
@@ -170,6 +190,10 @@ void
 agent_set_socket(int fd)
 {
 	int	 old;
+
+	if (agent_admit == NULL)
+		agent_admit = admit_new("agent", AGENT_CONN_MAX,
+		    AGENT_CONN_PER_SOURCE, 0, agent_pause);
 
 	if (agent_ev != NULL) {
 		old = event_get_fd(agent_ev);

@@ -2,13 +2,19 @@
  * HTTP on the socket the monitor opened: GET /load in the form Kemp's
  * LoadMaster polls ("adaptive" scheduling) and GET /metrics in the
  * Prometheus text exposition format.  evhttp does the protocol; we
- * bound what it may be sent and how long a connection may idle.
+ * bound what it may be sent, how long a connection may idle and how
+ * long it may live, and admit each connection (admit.c) before evhttp
+ * reads a byte of it.
  */
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -18,7 +24,10 @@
 
 #define HTTP_HEADERS_MAX	4096
 #define HTTP_BODY_MAX		1024
-#define HTTP_TIMEOUT_SECS	5
+#define HTTP_TIMEOUT_SECS	5	/* idle */
+#define HTTP_LIFETIME_MS	5000	/* from accept to close, whatever comes */
+#define HTTP_CONN_MAX		128
+#define HTTP_CONN_PER_SOURCE	8
 #define HTTP_STATUS_FORBIDDEN	403	/* evhttp has no name for it */
 
 #define HTTP_METHODS_ALL	(EVHTTP_REQ_GET | EVHTTP_REQ_POST |	\
@@ -32,6 +41,16 @@
 
 static struct evhttp			*http;
 static struct evhttp_bound_socket	*http_bound;
+static struct admit			*http_admit;
+
+/*
+ * Connections accepted in this turn of the event loop, not yet
+ * admitted.  evhttp only starts reading them in a later turn, so the
+ * check, run in this one, comes before any byte is read.
+ */
+static struct bufferevent		**pending;
+static size_t				 npending, pending_cap;
+static struct event			*admit_ev;
 
 /*
  * The load the weight comes from, so that Kemp and the other protocols
@@ -167,6 +186,7 @@ http_request(struct evhttp_request *req, void *arg)
 
 	(void)arg;
 	rep->counters.http_queries++;
+	/* admit_check() refused strangers; the allowlist may have changed. */
 	sa = evhttp_connection_get_addr(evhttp_request_get_connection(req));
 	if (sa == NULL || !lb_allowed(sa)) {
 		rep->counters.dropped[DROP_ALLOW]++;
@@ -202,11 +222,89 @@ http_request(struct evhttp_request *req, void *arg)
 	evbuffer_free(body);
 }
 
+/* Admit or cut each connection accepted in this turn. */
+static void
+http_admit_pending(int fd, short ev, void *arg)
+{
+	size_t	 i;
+	int	 cfd;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	for (i = 0; i < npending; i++) {
+		cfd = bufferevent_getfd(pending[i]);
+		if (cfd != -1 && admit_check(http_admit, cfd) != ADMIT_OK)
+			(void)shutdown(cfd, SHUT_RDWR);	/* evhttp sees EOF */
+		bufferevent_decref(pending[i]);
+	}
+	npending = 0;
+}
+
+/*
+ * evhttp's hook for a new connection's bufferevent, the one evhttp
+ * would make itself; we keep a reference until the check has run.
+ * Out of memory, evhttp makes its own, unchecked: the allowlist is
+ * checked again at the request.
+ */
+static struct bufferevent *
+http_new_bev(struct event_base *base, void *arg)
+{
+	struct bufferevent	**p;
+	struct bufferevent	 *bev;
+	size_t			  cap;
+
+	(void)arg;
+	if (npending == pending_cap) {
+		cap = pending_cap ? pending_cap * 2 : 16;
+		if ((p = reallocarray(pending, cap, sizeof(*p))) == NULL)
+			return NULL;
+		pending = p;
+		pending_cap = cap;
+	}
+	if ((bev = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return NULL;
+	bufferevent_incref(bev);
+	pending[npending++] = bev;
+	admit_accepted(http_admit);
+	event_active(admit_ev, EV_TIMEOUT, 0);
+	return bev;
+}
+
+static void
+http_accept_error(struct evconnlistener *lev, void *arg)
+{
+	(void)lev;
+	(void)arg;
+	admit_accept_failed(http_admit, errno);
+}
+
+/* Out of descriptors: stop accepting, or resume. */
+static void
+http_pause(int pause)
+{
+	struct evconnlistener	*lev;
+
+	if (http_bound == NULL)
+		return;
+	lev = evhttp_bound_socket_get_listener(http_bound);
+	if ((pause ? evconnlistener_disable(lev) :
+	    evconnlistener_enable(lev)) == -1)
+		fatalx("http: listener");
+}
+
 static void
 http_init(void)
 {
+	http_admit = admit_new("http", HTTP_CONN_MAX, HTTP_CONN_PER_SOURCE,
+	    HTTP_LIFETIME_MS, http_pause);
+	if ((admit_ev = event_new(rep->base, -1, 0, http_admit_pending,
+	    NULL)) == NULL)
+		fatalx("http: event_new");
 	if ((http = evhttp_new(rep->base)) == NULL)
 		fatalx("evhttp_new");
+	evhttp_set_bevcb(http, http_new_bev, NULL);
 	evhttp_set_max_headers_size(http, HTTP_HEADERS_MAX);
 	evhttp_set_max_body_size(http, HTTP_BODY_MAX);
 	evhttp_set_timeout(http, HTTP_TIMEOUT_SECS);
@@ -230,4 +328,6 @@ http_set_socket(int fd)
 	reporter_nonblock(fd);		/* evconnlistener expects it */
 	if ((http_bound = evhttp_accept_socket_with_handle(http, fd)) == NULL)
 		fatalx("http: cannot accept on the socket");
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(http_bound),
+	    http_accept_error);
 }

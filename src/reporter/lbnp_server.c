@@ -1,9 +1,10 @@
 /*
  * The reporter's LBNP/1 side: answers QUERYs with REPORTs, passes an
  * LB's CONFIG to the monitor and ACKs it with the outcome, and sends
- * ANNOUNCEs.  Every datagram goes through the same gate: allowlist,
- * per-source rate limit, decoder, authentication; each refusal is
- * counted by reason.
+ * ANNOUNCEs.  Every datagram goes through the same gates: allowlist,
+ * decoder, authentication, and only then the per-source rate limit,
+ * so that a forger of an LB's address cannot spend that LB's budget;
+ * each refusal is counted by reason.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -26,6 +27,13 @@
 #define RATE_SLOTS	256	/* sources tracked by the rate limit */
 #define RATE_PER_SEC	20
 #define RATE_BURST	40
+/*
+ * HMAC checks a second for packets from sources that never passed one:
+ * what a flood from made-up addresses may cost, while the LBs already
+ * heard from are checked whatever the flood.
+ */
+#define STRANGER_PER_SEC	1000
+#define STRANGER_BURST		1000
 #define SERVER_TYPE	"linux"
 
 struct lbnp_sock {
@@ -34,11 +42,16 @@ struct lbnp_sock {
 	struct event	*ev;
 };
 
-/* A token bucket per source, in thousandths of a packet. */
-struct rate_slot {
-	struct lbn_addr	 addr;
+/* A token bucket, in thousandths of a packet. */
+struct bucket {
 	uint64_t	 last_ms;
 	uint32_t	 tokens;
+};
+
+/* The bucket of a source that passed authentication (any, without a key). */
+struct rate_slot {
+	struct lbn_addr	 addr;
+	struct bucket	 b;
 };
 
 /* The one CONFIG being applied, and the ACK it will get. */
@@ -57,10 +70,18 @@ static uint32_t			 announce_seq;
 static int			 announced;		/* the first ANNOUNCE is out */
 static struct lbnp_replay	 replay;
 static struct rate_slot		 rates[RATE_SLOTS];
+static struct bucket		 strangers = { 0, STRANGER_BURST * 1000 };
 static struct push		 push;
 
-/* Big enough for any datagram, so none is ever truncated. */
-static uint8_t			 rbuf[65536];
+/*
+ * One recvmmsg() fills a batch; each buffer is big enough for any
+ * datagram, so none is ever truncated.  Only the pages a datagram
+ * touches become resident.
+ */
+static uint8_t			 rbufs[RECV_BATCH][65536];
+static struct sockaddr_storage	 rfrom[RECV_BATCH];
+static struct iovec		 riov[RECV_BATCH];
+static struct mmsghdr		 rmsg[RECV_BATCH];
 static uint8_t			 wbuf[LBNP_DGRAM_MAX];
 /* As many entries as the smallest VIP TLV allows in a body. */
 static struct dr_entry		 entries[LBNP_BODY_MAX / (LBNP_TLV_HDR_LEN + 20)];
@@ -77,38 +98,86 @@ mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Add what the time since the last packet earned, up to burst. */
+static void
+bucket_fill(struct bucket *b, uint64_t now, uint32_t per_sec, uint32_t burst)
+{
+	uint64_t	 add = (now - b->last_ms) * per_sec;
+
+	b->tokens = add >= burst * 1000 - b->tokens ?
+	    burst * 1000 : b->tokens + (uint32_t)add;
+	b->last_ms = now;
+}
+
+static int
+bucket_take(struct bucket *b)
+{
+	if (b->tokens < 1000)
+		return 0;
+	b->tokens -= 1000;
+	return 1;
+}
+
+/* The slot of a source, or NULL; lru gets the least recently heard one. */
+static struct rate_slot *
+rate_slot(const struct lbn_addr *a, struct rate_slot **lru)
+{
+	size_t	 i;
+
+	*lru = &rates[0];
+	for (i = 0; i < RATE_SLOTS; i++) {
+		if (rates[i].addr.af != 0 && addr_eq(&rates[i].addr, a))
+			return &rates[i];
+		if (rates[i].b.last_ms < (*lru)->b.last_ms)
+			*lru = &rates[i];
+	}
+	return NULL;
+}
+
 /*
- * May this source send one more packet?  A full table gives the least
- * recently heard source's slot away: a fresh bucket is full, so the
- * worst an address flood does is not to limit, never to starve.
+ * May this authenticated source send one more packet?  A full table
+ * gives the least recently heard source's slot away: a fresh bucket is
+ * full, so the worst an address flood does is not to limit, never to
+ * starve.  With a key only the key's holders get here.
  */
 static int
 rate_ok(const struct lbn_addr *a)
 {
-	struct rate_slot	*s = NULL, *lru = &rates[0];
-	uint64_t		 now = mono_ms(), add;
-	size_t			 i;
+	struct rate_slot	*s, *lru;
+	uint64_t		 now = mono_ms();
 
-	for (i = 0; i < RATE_SLOTS && s == NULL; i++) {
-		if (rates[i].addr.af != 0 && addr_eq(&rates[i].addr, a))
-			s = &rates[i];
-		else if (rates[i].last_ms < lru->last_ms)
-			lru = &rates[i];
-	}
-	if (s == NULL) {
+	if ((s = rate_slot(a, &lru)) == NULL) {
 		s = lru;
 		s->addr = *a;
-		s->tokens = RATE_BURST * 1000;
-	} else {
-		add = (now - s->last_ms) * RATE_PER_SEC;
-		s->tokens = add >= RATE_BURST * 1000 - s->tokens ?
-		    RATE_BURST * 1000 : s->tokens + (uint32_t)add;
+		s->b.tokens = RATE_BURST * 1000;
+		s->b.last_ms = now;
+	} else
+		bucket_fill(&s->b, now, RATE_PER_SEC, RATE_BURST);
+	return bucket_take(&s->b);
+}
+
+/*
+ * Check the trailer.  A source that passed a check before is always
+ * checked; any other only while the strangers' budget lasts, which the
+ * checks that fail spend.
+ */
+static int
+authenticate(const struct lbn_addr *from, const uint8_t *pkt, size_t len)
+{
+	struct rate_slot	*lru;
+	int			 stranger, r;
+
+	if ((stranger = rate_slot(from, &lru) == NULL)) {
+		bucket_fill(&strangers, mono_ms(), STRANGER_PER_SEC,
+		    STRANGER_BURST);
+		if (strangers.tokens < 1000)
+			return DROP_RATE;
 	}
-	s->last_ms = now;
-	if (s->tokens < 1000)
-		return 0;
-	s->tokens -= 1000;
-	return 1;
+	r = lbnp_verify(pkt, len, rep->key.key, rep->key.len,
+	    lbnp_now_ms(), &replay);
+	if (r != 0 && stranger)
+		(void)bucket_take(&strangers);
+	return r;
 }
 
 static void
@@ -117,8 +186,10 @@ drop(int reason, const struct lbn_addr *from)
 	char	 buf[ADDR_STRLEN];
 
 	rep->counters.dropped[reason]++;
-	log_debug("lbnp: dropped a packet from %s: %s",
-	    addr_str(from, buf, sizeof(buf)), drop_name(reason));
+	/* Not even formatted unless it is logged: floods come here. */
+	if (log_getverbose())
+		log_debug("lbnp: dropped a packet from %s: %s",
+		    addr_str(from, buf, sizeof(buf)), drop_name(reason));
 }
 
 /* The socket for a destination's family, or -1. */
@@ -298,14 +369,16 @@ to_monitor(uint32_t type, const void *data, size_t len)
 
 /*
  * A CONFIG goes to the monitor whole, as one push.  Without a key
- * nobody is authenticated, and nobody may change the firewall.
+ * nobody is authenticated, and nobody may change the firewall; an
+ * older generation than the one in force is a replay or a confused
+ * LB, and would roll the VIPs back.
  */
 static void
 config_received(const struct sockaddr *sa, socklen_t salen,
     const struct lbn_addr *from)
 {
 	struct dr_begin	 b;
-	char		 buf[ADDR_STRLEN];
+	char		 buf[ADDR_STRLEN], why[64];
 	size_t		 i;
 
 	if (rep->key.len == 0) {
@@ -316,6 +389,13 @@ config_received(const struct sockaddr *sa, socklen_t salen,
 	if (push.active) {
 		config_refuse(sa, salen, from, LBNP_STATUS_BUSY,
 		    "another configuration is being applied");
+		return;
+	}
+	/* The same generation may come again: an LB retries that way. */
+	if (in.generation < rep->generation) {
+		snprintf(why, sizeof(why), "generation %llu is in force",
+		    (unsigned long long)rep->generation);
+		config_refuse(sa, salen, from, LBNP_STATUS_REJECTED, why);
 		return;
 	}
 	log_info("lb %s: config generation %llu, %zu entries",
@@ -341,7 +421,8 @@ config_received(const struct sockaddr *sa, socklen_t salen,
 }
 
 static void
-lbnp_input(size_t len, const struct sockaddr *sa, socklen_t salen)
+lbnp_input(const uint8_t *pkt, size_t len, const struct sockaddr *sa,
+    socklen_t salen)
 {
 	struct lbn_addr	 from;
 	int		 r;
@@ -353,21 +434,19 @@ lbnp_input(size_t len, const struct sockaddr *sa, socklen_t salen)
 		drop(DROP_ALLOW, &from);
 		return;
 	}
-	if (!rate_ok(&from)) {
-		drop(DROP_RATE, &from);
-		return;
-	}
-	r = lbnp_decode(rbuf, len, &in, entries,
-	    nitems(entries));
+	r = lbnp_decode(pkt, len, &in, entries, nitems(entries));
 	if (r == 0 && in.type != LBNP_QUERY && in.type != LBNP_CONFIG)
 		r = DROP_TYPE;
 	if (r == 0 && rep->key.len > 0)
-		r = lbnp_verify(rbuf, len, rep->key.key, rep->key.len,
-		    lbnp_now_ms(), &replay);
+		r = authenticate(&from, pkt, len);
+	if (r == 0 && !rate_ok(&from))
+		r = DROP_RATE;
 	if (r != 0) {
 		drop(r, &from);
 		return;
 	}
+	if (rep->key.len > 0)
+		carry_accepted(in.ts_ms);
 	lb_seen(sa);
 	if (in.type == LBNP_QUERY)
 		answer_query(sa, salen);
@@ -375,27 +454,36 @@ lbnp_input(size_t len, const struct sockaddr *sa, socklen_t salen)
 		config_received(sa, salen, &from);
 }
 
+void
+lbnp_replay_floor(uint64_t floor_ms)
+{
+	if (floor_ms > replay.floor_ms)
+		replay.floor_ms = floor_ms;
+}
+
+/* Bounded, so that one busy socket cannot starve the others. */
 static void
 lbnp_read(int fd, short ev, void *arg)
 {
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen;
-	ssize_t			 n;
-	int			 i;
+	int	 i, n;
 
-	/* Bounded, so that one busy socket cannot starve the others. */
 	for (i = 0; i < RECV_BATCH; i++) {
-		sslen = sizeof(ss);
-		n = recvfrom(fd, rbuf, sizeof(rbuf), 0,
-		    (struct sockaddr *)&ss, &sslen);
-		if (n == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR)
-				log_warn("lbnp: recvfrom");
-			return;
-		}
-		lbnp_input((size_t)n, (struct sockaddr *)&ss, sslen);
+		riov[i].iov_base = rbufs[i];
+		riov[i].iov_len = sizeof(rbufs[i]);
+		memset(&rmsg[i], 0, sizeof(rmsg[i]));
+		rmsg[i].msg_hdr.msg_name = &rfrom[i];
+		rmsg[i].msg_hdr.msg_namelen = sizeof(rfrom[i]);
+		rmsg[i].msg_hdr.msg_iov = &riov[i];
+		rmsg[i].msg_hdr.msg_iovlen = 1;
 	}
+	if ((n = recvmmsg(fd, rmsg, RECV_BATCH, MSG_DONTWAIT, NULL)) == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			log_warn("lbnp: recvmmsg");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		lbnp_input(rbufs[i], rmsg[i].msg_len,
+		    (struct sockaddr *)&rfrom[i], rmsg[i].msg_hdr.msg_namelen);
 }
 
 static void

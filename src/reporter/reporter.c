@@ -188,6 +188,7 @@ static void
 reporter_dispatch(struct imsgev *iev, struct imsg *imsg)
 {
 	struct restarts_msg	 rm;
+	struct rep_carry	 carry;
 	int			 verbose;
 
 	(void)iev;
@@ -222,6 +223,10 @@ reporter_dispatch(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_REP_LB_GENERATION:
 		reporter_data(imsg, &rep->generation, sizeof(rep->generation));
+		break;
+	case IMSG_REP_CARRY_BACK:
+		reporter_data(imsg, &carry, sizeof(carry));
+		carry_back(&carry);
 		break;
 	case IMSG_CONF_END:
 		reporter_conf_end(imsg);
@@ -337,6 +342,7 @@ reporter_main(int argc, char **argv)
 	reporter_init();
 	reporter_event_setup();
 	reporter_seccomp();
+	carry_start();
 
 	log_debug("started as %s in %s", user, dir);
 	if (event_base_dispatch(rep->base) == -1)

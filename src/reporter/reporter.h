@@ -24,14 +24,6 @@ struct load {
 	uint64_t	 uptime;	/* seconds since boot, /proc/uptime */
 };
 
-struct counters {
-	uint64_t	 rx_packets;
-	uint64_t	 tx_packets;
-	uint64_t	 agent_queries;
-	uint64_t	 http_queries;
-	uint64_t	 dropped[DROP_MAX];
-};
-
 struct reporter {
 	struct event_base	*base;
 	struct imsgev		 iev_monitor;
@@ -44,7 +36,7 @@ struct reporter {
 	uint32_t		 weight;	/* what we report, after hysteresis */
 	struct load		 load;
 	uint64_t		 generation;	/* last accepted LB CONFIG */
-	struct counters		 counters;
+	struct rep_counters	 counters;	/* since the daemon started */
 	uint32_t		 restarts[PROC_MAX];
 	struct ctl_lb		 lbs[CTL_LB_MAX];
 	size_t			 nlbs;
@@ -76,6 +68,20 @@ void	 lbnp_set_socket(int);
 void	 lbnp_announce(void);
 void	 lbnp_stop(void);		/* the last ANNOUNCE */
 void	 lbnp_push_result(struct imsg *);
+void	 lbnp_replay_floor(uint64_t);	/* nothing at or below, ever */
+
+/* admit.c: who may hold a TCP connection, for how long; accept back-off */
+struct admit;
+enum admit_verdict {
+	ADMIT_OK,		/* admitted, holds a slot */
+	ADMIT_FULL,		/* an LB, over a connection limit */
+	ADMIT_STRANGER		/* not in the lb allowlist */
+};
+struct admit	*admit_new(const char *, size_t, size_t, int, void (*)(int));
+enum admit_verdict admit_check(struct admit *, int);
+void	 admit_release(struct admit *, int);
+void	 admit_accept_failed(struct admit *, int);
+void	 admit_accepted(struct admit *);
 
 /* agent.c */
 void	 agent_set_socket(int);	/* -1: close it */
@@ -87,6 +93,11 @@ void	 http_set_socket(int);		/* -1: close it */
 /* status.c: answers to lbnodectl, relayed by the monitor */
 void	 status_send(uint32_t);
 void	 status_send_lbs(uint32_t);
+
+/* carry.c: the replay floor and counters, kept by the monitor */
+void	 carry_start(void);
+void	 carry_accepted(uint64_t);
+void	 carry_back(const struct rep_carry *);
 
 /* seccomp.c */
 void	 reporter_seccomp(void);

@@ -46,10 +46,16 @@ static const struct sandbox_rule reporter_rules[] = {
 	SANDBOX_ALLOW(SYS_pread64),
 	/* LBNP, agent-check and HTTP on sockets handed over */
 	SANDBOX_ALLOW(SYS_recvfrom),
+	SANDBOX_ALLOW(SYS_recvmmsg),		/* lbnp: a batch a wakeup */
 	SANDBOX_ALLOW(SYS_sendto),
 	SANDBOX_ALLOW(SYS_accept4),
 	SANDBOX_ALLOW(SYS_shutdown),
 	SANDBOX_ALLOW(SYS_getsockname),		/* lbnp: which family */
+	SANDBOX_ALLOW(SYS_getpeername),		/* admit.c: the source */
+#ifdef SYS_fstat		/* admit.c: is a socket still the same */
+	SANDBOX_ALLOW(SYS_fstat),
+#endif
+	SANDBOX_ALLOW(SYS_newfstatat),
 	SANDBOX_ARG_EQ(SYS_ioctl, 1, FIONREAD),		/* evbuffer_read */
 	SANDBOX_ARG_EQ(SYS_fcntl, 1, F_GETFL),		/* O_NONBLOCK */
 	SANDBOX_ARG_EQ(SYS_fcntl, 1, F_SETFL),

@@ -186,8 +186,8 @@ check "REPORT: HOSTNAME, SERVER_TYPE linux, ADDR4, ADMIN 0, GENERATION 0" \
 check "REPORT: UPTIME is the host's, from /proc/uptime" answers \
     ".[0].tlvs.UPTIME >= $up0 - 10 and .[0].tlvs.UPTIME <= $up1"
 ctl -j status >"$LAB_DIR/status.json"
-check "REPORT: UPTIME is not lbnodectl status's reporter_uptime_s" \
-    test "$(jq .reporter_uptime_s "$LAB_DIR/status.json")" -lt "$up0"
+check "REPORT: UPTIME is not lbnodectl status's daemon_uptime_s" \
+    test "$(jq .daemon_uptime_s "$LAB_DIR/status.json")" -lt "$up0"
 lo=$(( (mem0 < mem1 ? mem0 : mem1) - 150 ))
 hi=$(( (mem0 > mem1 ? mem0 : mem1) + 150 ))
 check "REPORT: MEMORY is 1 - MemAvailable/MemTotal ($lo..$hi)" \
