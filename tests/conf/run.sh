@@ -133,6 +133,8 @@ check_bad "65537 vip entries" "$TMP/entries-over.conf" "$TMP/expected"
 cp good/full.conf "$TMP/world.conf"
 chmod 644 "$TMP/world.conf"
 cp good/full.conf "$TMP/private.conf"
+# nobody runs a copy: the build may be where only root can enter
+cp "$LBNODED" "$TMP/lbnoded" && chmod 755 "$TMP/lbnoded" && LBNODED=$TMP/lbnoded
 if [ "$(id -u)" -eq 0 ]; then
 	chmod 600 "$TMP/private.conf"
 	as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"

@@ -13,11 +13,13 @@ OUT=$LAB_DIR/out
 ERR=$LAB_DIR/err
 
 ctl() { "$LBNODECTL" -s "$SOCK" "$@" >"$OUT" 2>"$ERR"; }
-# as nobody, with the groups given (setpriv syntax) or none
+# as nobody, with the groups given (setpriv syntax) or none; running a
+# copy of lbnodectl that nobody can reach
+NOBODY_CTL=$(readable_copy "$LBNODECTL") || bail "cannot copy $LBNODECTL"
 ctl_as_nobody() {
 	groups=$1; shift
 	setpriv --reuid=65534 --regid=65534 $groups \
-	    "$LBNODECTL" -s "$SOCK" "$@" >"$OUT" 2>"$ERR"
+	    "$NOBODY_CTL" -s "$SOCK" "$@" >"$OUT" 2>"$ERR"
 }
 has() { grep -q -- "$2" "$1"; }
 show_output() { sed 's/^/#   /' "$OUT" "$ERR" | head -20; }
@@ -206,7 +208,7 @@ check "nobody: permission denied" has "$ERR" "permission denied"
 run ctl_as_nobody --groups="$CTL_GID" status
 expect "nobody in group lbnoded (supplementary): allowed" ok
 setpriv --reuid=65534 --regid="$CTL_GID" --clear-groups \
-    "$LBNODECTL" -s "$SOCK" status >"$OUT" 2>"$ERR"
+    "$NOBODY_CTL" -s "$SOCK" status >"$OUT" 2>"$ERR"
 RC=$?
 expect "nobody with gid lbnoded: allowed" ok
 

@@ -98,6 +98,17 @@ child_pid() {
 	return 1
 }
 
+# readable_copy FILE: a copy of FILE in $LAB_DIR that every user may
+# read (and run, if FILE is a program); prints its path.  Checks that
+# run as another user use it: the checkout and the build may be in a
+# directory only root can enter, such as root's home.
+readable_copy() {
+	mkdir -p "$LAB_DIR/readable" && chmod 755 "$LAB_DIR/readable" &&
+	    cp "$1" "$LAB_DIR/readable/" &&
+	    chmod a+rX "$LAB_DIR/readable/${1##*/}" &&
+	    echo "$LAB_DIR/readable/${1##*/}"
+}
+
 status_field() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 
 # check_sandbox NAME PID CAPS: the /proc/PID/status a sandboxed child
