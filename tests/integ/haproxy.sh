@@ -71,7 +71,7 @@ LAB_PIDS="$LAB_PIDS $!"
 
 # A field of server n1 in HAProxy's "show stat" CSV, by header name.
 hap() {
-	echo "show stat" | socat - "UNIX-CONNECT:$HASOCK" 2>/dev/null |
+	echo "show stat" | socat -t 5 - "UNIX-CONNECT:$HASOCK" 2>/dev/null |
 	    awk -F, -v f="$1" '
 		NR == 1 { sub(/^# /, ""); for (i = 1; i <= NF; i++) col[$i] = i }
 		$1 == "be" && $2 == "n1" { print $col[f] }'
@@ -80,7 +80,7 @@ hap() {
 SRV_ADMF_FMAINT=1
 SRV_ADMF_FDRAIN=8
 hap_admin() {
-	echo "show servers state be" | socat - "UNIX-CONNECT:$HASOCK" 2>/dev/null |
+	echo "show servers state be" | socat -t 5 - "UNIX-CONNECT:$HASOCK" 2>/dev/null |
 	    awk '$4 == "n1" { print $7 }'
 }
 node_weight() {

@@ -67,6 +67,17 @@ veth_pair() {
 	ip -n "$3" link set "$4" up
 }
 
+# no_tentative NS...: no IPv6 address in these namespaces is still in
+# duplicate address detection.  The lab's own addresses are added with
+# nodad, but each link's fe80:: address is not, and until it is usable
+# the kernel sends no neighbour solicitation for a forwarded packet, or
+# for one from an address on another interface (a VIP on lo).
+no_tentative() {
+	for ns in "$@"; do
+		[ -z "$(ip -n "$ns" -6 addr show tentative)" ] || return 1
+	done
+}
+
 # daemon_start NS CONF [ARGS]: run lbnoded -d in NS; sets DAEMON_PID.
 daemon_start() {
 	ns=$1; conf=$2; shift 2

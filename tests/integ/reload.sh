@@ -18,7 +18,7 @@ ip -n "$LB" addr add 198.51.100.1/24 dev lbn-l0
 for v in 198.18.0.10 198.18.0.11 198.18.0.12; do
 	ip -n "$LB" route add "$v/32" via 198.51.100.2
 done
-ip netns exec "$NODE" socat TCP-LISTEN:80,reuseaddr,fork SYSTEM:'echo ok' \
+ip netns exec "$NODE" socat -t 5 TCP-LISTEN:80,reuseaddr,fork SYSTEM:'echo ok' \
     >/dev/null 2>&1 &
 LAB_PIDS="$LAB_PIDS $!"
 
@@ -43,8 +43,9 @@ EOC
 ctl() { ip netns exec "$NODE" "$LBNODECTL" -s "$SOCK" "$@"; }
 field() { ctl -j status | jq -r ".$1"; }
 probe() { ip netns exec "$LB" "$LBNODECTL" probe -t 1 198.51.100.2; }
-agent() { ip netns exec "$LB" socat -T 1 - "TCP:198.51.100.2:$1" </dev/null; }
-vip_ok() { [ "$(ip netns exec "$LB" socat -T 1 - \
+# socat waits up to -t seconds for the answer once its input has ended
+agent() { ip netns exec "$LB" socat -t 5 -T 1 - "TCP:198.51.100.2:$1" </dev/null; }
+vip_ok() { [ "$(ip netns exec "$LB" socat -t 5 -T 1 - \
     "TCP:$1:80,connect-timeout=1" </dev/null 2>/dev/null)" = ok ]; }
 udp_inode() {	# the reporter's UDP socket on port 65002 (hex FDEA)
 	awk '$2 ~ /:FDEA$/ { print $10; exit }' "/proc/$1/net/udp"
