@@ -110,7 +110,15 @@ check_sandbox "restarted reporter" "$REP" 0000000000000000
 kill -TERM "$NET" "$REP"
 kill -INT "$NET" "$REP"
 kill -HUP "$NET" "$REP"
-sleep 0.3
+# Delivered: none of them is pending any more (an ignored signal never
+# is; a caught or fatal one is until the process runs).
+delivered() {
+	for p in "$NET" "$REP"; do
+		awk '$1 == "SigPnd:" || $1 == "ShdPnd:" { if ($2 !~ /^0+$/) bad = 1 }
+		    END { exit bad }' "/proc/$p/status" 2>/dev/null || return 1
+	done
+}
+wait_for 5 delivered
 check "children ignore SIGTERM, SIGINT and SIGHUP" \
     test "$(child_pid "$MON" reporter)" = "$REP" -a \
     "$(child_pid "$MON" netcfg)" = "$NET"

@@ -75,12 +75,13 @@ check "loopback VIP serves" vip_ok 198.18.0.11
 	for i in $(seq 1 40); do
 		vip_ok 198.18.0.10 || fails=$((fails + 1))
 		vip_ok 198.18.0.11 || fails=$((fails + 1))
+		echo "$i" >"$LAB_DIR/round"
 		sleep 0.02
 	done
 	echo "$fails" >"$LAB_DIR/fails"
 ) &
 LOOP=$!
-sleep 0.3
+wait_for 10 test -s "$LAB_DIR/round"	# connections before the reload too
 write_conf 3333 remove 'vip 198.18.0.12 {
 	mode loopback
 }'
@@ -105,8 +106,11 @@ check "the removed VIP left lo" test "$(lo_count 198.18.0.12)" -eq 0
 
 # The whole daemon killed and started again: no duplicates.
 before=$(elements)
-for p in $(children_of "$MON") "$MON"; do kill -9 "$p"; done
-sleep 0.3
+pids="$(children_of "$MON") $MON"
+for p in $pids; do kill -9 "$p"; done
+all_gone() { for p in $pids; do ! kill -0 "$p" 2>/dev/null || return 1; done; }
+wait "$MON" 2>/dev/null
+wait_for 5 all_gone
 daemon_start "$NODE" "$CONF"
 check "daemon up again after kill -9" wait_for 5 started
 MON=$DAEMON_PID
