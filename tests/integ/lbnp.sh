@@ -36,6 +36,10 @@ dropped() {	# dropped REASON: the daemon's counter
 print(json.load(sys.stdin)["dropped"][sys.argv[1]])' "$1"
 }
 dropped_more() { [ "$(dropped "$1")" -gt "$2" ]; }
+received() {	# the datagrams the reporter has taken in
+	ctl -j status | python3 -c 'import json, sys
+print(json.load(sys.stdin)["rx_packets"])'
+}
 reports() {	# reports PATTERN [PROBE-OPTIONS]: a REPORT line matches
 	pat=$1; shift
 	probe "$@" | grep -q "$pat"
@@ -202,9 +206,14 @@ a=$(dropped allow)
 forge 198.18.0.3 signed
 check "keyed: a source not in the allowlist counted" wait_for 2 dropped_more allow "$a"
 r=$(dropped rate)
+rx=$(received)
 forge 198.18.0.2 unsigned 100
 check "keyed: a flood is rate limited" wait_for 2 dropped_more rate "$r"
-sleep 2	# let the bucket fill again
+# The bucket fills with time, 20 a second: 2 s after the reporter has
+# taken in the whole flood it is full again.
+flood_in() { [ "$(received)" -ge $((rx + 100)) ]; }
+wait_for 10 flood_in
+sleep 2
 
 lb "$LBNODECTL" push -k "$KEY" -g 5 198.18.0.1 tcp:192.0.2.10:80 \
     >"$LAB_DIR/push1.out" 2>&1
