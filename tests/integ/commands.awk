@@ -70,15 +70,14 @@ function squeeze(t) {
 	return t
 }
 
-# lastword TEXT: its last blank-separated word
-function lastword(t,    n, a) {
-	sub(/[ \t\n]+$/, "", t)
-	n = split(t, a, /[ \t\n]+/)
-	return n > 0 ? a[n] : ""
+# runs_string TEXT: the quoted word that follows TEXT is shell code, as
+# in sh -c "..." and socat's SYSTEM:"..."
+function runs_string(t) {
+	return t ~ /(^|[ \t\n])(sh|bash|dash)[ \t\n]+-c[ \t\n]*$/ || t ~ /SYSTEM:$/
 }
 
 # commands TEXT: split shell TEXT into simple commands and emit each.
-function commands(text,    len, c, i, depth, seg, mode, buf, outer, paren, prev, w) {
+function commands(text,    len, c, i, n, depth, seg, mode, buf, outer, paren, prev, w) {
 	len = length(text)
 	depth = 0		# nesting of $( and `
 	mode[0] = "sh"		# sh, dq (double quotes), sq (single)
@@ -88,9 +87,9 @@ function commands(text,    len, c, i, depth, seg, mode, buf, outer, paren, prev,
 		if (mode[depth] == "sq") {
 			if (c == "'") {
 				mode[depth] = outer[depth]
-				w = lastword(seg[depth])
+				w = seg[depth]
 				seg[depth] = seg[depth] "\"" squeeze(buf[depth])
-				if (w == "-c" || w ~ /SYSTEM:$/)
+				if (runs_string(w))
 					commands(buf[depth])
 			} else
 				buf[depth] = buf[depth] c
@@ -100,6 +99,20 @@ function commands(text,    len, c, i, depth, seg, mode, buf, outer, paren, prev,
 			i++
 			if (mode[depth] == "dq")
 				buf[depth] = buf[depth] substr(text, i, 1)
+			continue
+		}
+		if (c == "$" && substr(text, i + 1, 2) == "((") {
+			# arithmetic: its words are variables, not commands
+			n = 0
+			for (i++; i <= len; i++) {
+				c = substr(text, i, 1)
+				if (c == "(")
+					n++
+				else if (c == ")" && --n == 0)
+					break
+			}
+			if (mode[depth] == "sh" || mode[depth] ~ /^sub/)
+				seg[depth] = seg[depth] "\""
 			continue
 		}
 		if (c == "$" && substr(text, i + 1, 1) == "(" ||
@@ -115,9 +128,9 @@ function commands(text,    len, c, i, depth, seg, mode, buf, outer, paren, prev,
 		if (mode[depth] == "dq") {
 			if (c == "\"") {
 				mode[depth] = outer[depth]
-				w = lastword(seg[depth])
+				w = seg[depth]
 				seg[depth] = seg[depth] "\"" squeeze(buf[depth])
-				if (w == "-c" || w ~ /SYSTEM:$/)
+				if (runs_string(w))
 					commands(buf[depth])
 			} else
 				buf[depth] = buf[depth] c
