@@ -76,8 +76,18 @@ function runs_string(t) {
 	return t ~ /(^|[ \t\n])(sh|bash|dash)[ \t\n]+-c[ \t\n]*$/ || t ~ /SYSTEM:$/
 }
 
+# quote_ended: the quoted word at DEPTH is over; the text goes on as
+# before it.  The strings that sh -c and SYSTEM: run are read too.
+function quote_ended(seg, mode, outer, buf, depth,    before) {
+	mode[depth] = outer[depth]
+	before = seg[depth]
+	seg[depth] = seg[depth] "\"" squeeze(buf[depth])
+	if (runs_string(before))
+		commands(buf[depth])
+}
+
 # commands TEXT: split shell TEXT into simple commands and emit each.
-function commands(text,    len, c, i, n, depth, seg, mode, buf, outer, paren, prev, w) {
+function commands(text,    len, c, i, n, depth, seg, mode, buf, outer, paren, prev) {
 	len = length(text)
 	depth = 0		# nesting of $( and `
 	mode[0] = "sh"		# sh, dq (double quotes), sq (single)
@@ -85,13 +95,9 @@ function commands(text,    len, c, i, n, depth, seg, mode, buf, outer, paren, pr
 	for (i = 1; i <= len; i++) {
 		c = substr(text, i, 1)
 		if (mode[depth] == "sq") {
-			if (c == "'") {
-				mode[depth] = outer[depth]
-				w = seg[depth]
-				seg[depth] = seg[depth] "\"" squeeze(buf[depth])
-				if (runs_string(w))
-					commands(buf[depth])
-			} else
+			if (c == "'")
+				quote_ended(seg, mode, outer, buf, depth)
+			else
 				buf[depth] = buf[depth] c
 			continue
 		}
@@ -126,13 +132,9 @@ function commands(text,    len, c, i, n, depth, seg, mode, buf, outer, paren, pr
 			continue
 		}
 		if (mode[depth] == "dq") {
-			if (c == "\"") {
-				mode[depth] = outer[depth]
-				w = seg[depth]
-				seg[depth] = seg[depth] "\"" squeeze(buf[depth])
-				if (runs_string(w))
-					commands(buf[depth])
-			} else
+			if (c == "\"")
+				quote_ended(seg, mode, outer, buf, depth)
+			else
 				buf[depth] = buf[depth] c
 			continue
 		}
