@@ -170,6 +170,8 @@ check_bad "blocks past the cap: one error" "$TMP/blocks-over.conf" \
 cp good/defaults.conf "$TMP/world.conf"
 chmod 644 "$TMP/world.conf"
 cp good/full.conf "$TMP/private.conf"
+# nobody runs a copy: the build may be where only root can enter
+cp "$LBNODED" "$TMP/lbnoded" && chmod 755 "$TMP/lbnoded" && LBNODED=$TMP/lbnoded
 if [ "$(id -u)" -eq 0 ]; then
 	chmod 600 "$TMP/private.conf"
 	as_nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"

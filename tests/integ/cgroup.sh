@@ -59,6 +59,9 @@ getent passwd _lbnoded >/dev/null || useradd --system --no-create-home \
 mkdir "$CPU_CG" "$ACCT_CG" "$ONLY_CPU_CG" || bail "cannot create cgroups"
 echo 50000 >"$CPU_CG/cpu.cfs_quota_us" || bail "cannot set the quota"
 echo 100000 >"$CPU_CG/cpu.cfs_period_us" || bail "cannot set the period"
+# Ten times the usual share of the CPU: its loops get what the quota
+# allows even when every CPU of the machine is busy with other work.
+echo 10240 >"$CPU_CG/cpu.shares" || bail "cannot set the share"
 NCPU=$(grep -c '^cpu[0-9]' /proc/stat)
 netns_add "$NS"
 
@@ -135,9 +138,9 @@ source_is() {	# source_is cgroup|procstat
 	    grep -qx "lbnoded_sample_source{source=\"$other\"} 0" "$LAB_DIR/metrics"
 }
 status_json() { "$LBNODECTL" -s "$SOCK" -j status >"$ST" 2>/dev/null; }
-# busy_within LO HI: the busy share (percent) is in [LO, HI]
-busy_within() {
-	status_json && jq -e --argjson lo "$1" --argjson hi "$2" \
+# busy_in LO HI: the busy share (percent) of the last status is in [LO, HI]
+busy_in() {
+	jq -e --argjson lo "$1" --argjson hi "$2" \
 	    '.cpu_busy_pct >= $lo and .cpu_busy_pct <= $hi' "$ST" >/dev/null
 }
 # The quota is used up: busy near 100 %, the weight at its minimum.
@@ -228,16 +231,29 @@ check "loaded cgroup: /metrics busy ratio >= 0.85" awk '
 # The truth is what the cgroup itself counted over the same window, so
 # the check holds however much CPU the loop gets on a busy machine;
 # divided by one CPU instead of NCPU it would read NCPU times too high.
+# The window: from one of the reporter's samples after the quota went
+# (sample_tick) to the SMOOTH-th after it, whose status is read before
+# the next: the busy share then smooths exactly the samples in it.
 echo -1 >"$CPU_CG/cpu.cfs_quota_us" || bail "cannot remove the quota"
-sleep $((SMOOTH + 2))		# only no-quota samples in the window
-u0=$(cat "$ACCT_CG/cpuacct.usage"); t0=$(date +%s%N)
-sleep "$SMOOTH"
-u1=$(cat "$ACCT_CG/cpuacct.usage"); t1=$(date +%s%N)
+REP=$(child_pid "$DAEMON_PID" reporter)
+no_quota_window() {
+	sample_tick "$REP" && sample_tick "$REP" || return 1
+	u0=$(cat "$ACCT_CG/cpuacct.usage"); t0=$(date +%s%N)
+	n=0
+	while [ $n -lt "$SMOOTH" ]; do
+		sample_tick "$REP" || return 1
+		n=$((n + 1))
+	done
+	u1=$(cat "$ACCT_CG/cpuacct.usage"); t1=$(date +%s%N)
+	status_json && no_sample_since "$REP"
+}
+watched() { no_quota_window || no_quota_window || no_quota_window; }
+check "no quota: $SMOOTH samples watched, the status read before the next" watched
 want=$(( (u1 - u0) * 100 / ((t1 - t0) * NCPU) ))
 check_load "no quota: busy is the cgroup's usage over $NCPU CPUs ($want % +- 10)" \
-    busy_within $((want > 10 ? want - 10 : 0)) $((want + 10))
+    busy_in $((want > 10 ? want - 10 : 0)) $((want + 10))
 check_load "no quota: one loop is at most one CPU of $NCPU" \
-    busy_within 0 $((100 / NCPU + 10))
+    busy_in 0 $((100 / NCPU + 10))
 check "no quota: the loop did run" test "$want" -ge 10
 busy_stop
 echo 50000 >"$CPU_CG/cpu.cfs_quota_us" || bail "cannot restore the quota"

@@ -13,11 +13,13 @@ OUT=$LAB_DIR/out
 ERR=$LAB_DIR/err
 
 ctl() { "$LBNODECTL" -s "$SOCK" "$@" >"$OUT" 2>"$ERR"; }
-# as nobody, with the groups given (setpriv syntax) or none
+# as nobody, with the groups given (setpriv syntax) or none; running a
+# copy of lbnodectl that nobody can reach
+NOBODY_CTL=$(readable_copy "$LBNODECTL") || bail "cannot copy $LBNODECTL"
 ctl_as_nobody() {
 	groups=$1; shift
 	setpriv --reuid=65534 --regid=65534 $groups \
-	    "$LBNODECTL" -s "$SOCK" "$@" >"$OUT" 2>"$ERR"
+	    "$NOBODY_CTL" -s "$SOCK" "$@" >"$OUT" 2>"$ERR"
 }
 has() { grep -q -- "$2" "$1"; }
 show_output() { sed 's/^/#   /' "$OUT" "$ERR" | head -20; }
@@ -268,7 +270,7 @@ check "admin audit names uid 65534 and its program" grep -Eq \
     'audit: admin state ready -> drain by uid 65534 \(lbnodectl, pid [0-9]+\)$' "$LOG"
 run ctl ready
 setpriv --reuid=65534 --regid="$CTL_GID" --clear-groups \
-    "$LBNODECTL" -s "$SOCK" status >"$OUT" 2>"$ERR"
+    "$NOBODY_CTL" -s "$SOCK" status >"$OUT" 2>"$ERR"
 RC=$?
 expect "nobody with gid lbnoded: allowed" ok
 

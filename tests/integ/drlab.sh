@@ -43,6 +43,8 @@ ip -n "$N" addr add 2001:db8:2::2/64 dev n0 nodad
 ip -n "$N" route add default via 192.0.2.1
 ip -n "$N" -6 route add default via 2001:db8:2::1
 
+wait_for 10 no_tentative "$C" "$L" "$N" || bail "IPv6 addresses stay tentative"
+
 # netcfg on the node, driven as the monitor would
 mkfifo "$LAB_DIR/in"
 ip netns exec "$N" "$DRIVER" <"$LAB_DIR/in" >"$LAB_DIR/out" \
@@ -66,9 +68,13 @@ EOF
 wait_for 10 grep -q '^done' "$LAB_DIR/out" || bail "netcfg did not answer"
 check "netcfg applied the VIPs" grep -q '^result ok' "$LAB_DIR/out"
 
-# servers on the node; each answers with its own name
+# servers on the node; each answers with its own name.  The client's
+# line is read (cat), or socat could find the pipe to the shell closed
+# and give up before the answer; -t: the answer may come after the
+# client's end is closed.
 serve() {	# serve NAME SOCAT-ADDRESS
-	ip netns exec "$N" socat "$2,reuseaddr,fork" SYSTEM:"echo $1" \
+	ip netns exec "$N" socat -t 5 -T 10 "$2,reuseaddr,fork" \
+	    SYSTEM:"echo $1; cat >/dev/null" \
 	    >/dev/null 2>&1 &
 	LAB_PIDS="$LAB_PIDS $!"
 }
@@ -78,13 +84,16 @@ serve udp UDP4-RECVFROM:5353,bind=192.0.2.2
 serve dnat TCP4-LISTEN:80,bind=192.0.2.3
 serve loopback TCP4-LISTEN:80,bind=198.18.0.13
 serve loopback6 TCP6-LISTEN:80,bind=[2001:db8:ffff::10]
-listening() { ip netns exec "$N" ss -Hltn | grep -q "$1"; }
-wait_for 5 listening '\[2001:db8:ffff::10\]:80' || bail "servers did not start"
-wait_for 5 listening '198.18.0.13:80' || bail "servers did not start"
+listening() { ip netns exec "$N" ss -Hlntu | grep -q "$1"; }
+for a in 192.0.2.2:80 192.0.2.2:8005 192.0.2.2:5353 192.0.2.3:80 \
+    198.18.0.13:80 '\[2001:db8:ffff::10\]:80'; do
+	wait_for 10 listening "$a " || bail "no server on $a"
+done
 
-# ask PROTO ADDR PORT EXPECTED: the client gets EXPECTED back
+# ask PROTO ADDR PORT EXPECTED: the client gets EXPECTED back (socat
+# waits up to -t seconds for the answer once its own input has ended)
 ask() {
-	got=$(echo hello | ip netns exec "$C" timeout 5 socat -T 2 - "$1:$2:$3" 2>&1)
+	got=$(echo hello | ip netns exec "$C" timeout 10 socat -t 5 -T 5 - "$1:$2:$3" 2>&1)
 	[ "$got" = "$4" ] || { echo "got: $got"; return 1; }
 }
 check "redirect: tcp VIP:80 reaches the node's port 80" ask TCP4 198.18.0.10 80 redirect
@@ -105,11 +114,16 @@ check "ARP: no answer for the loopback VIP" no_arp_answer 198.18.0.13
 # IPv6: Linux answers a neighbour solicitation only for addresses on
 # the interface it came in on; a VIP on lo must stay unresolved
 ip -n "$L" -6 route add 2001:db8:ffff::10/128 dev l1	# on-link: solicit it
-check "NS: the node's real address is resolved (the probe works)" sh -c \
-    "ip netns exec $L ping -6 -c 1 -W 2 2001:db8:2::2 >/dev/null &&
+check "NS: the node's real address is resolved (the probe works)" \
+    wait_for 10 sh -c "ip netns exec $L ping -6 -c 1 -W 2 2001:db8:2::2 >/dev/null &&
     ip -n $L -6 neigh show 2001:db8:2::2 dev l1 | grep -q lladdr"
 ip netns exec "$L" ping -6 -c 1 -W 1 2001:db8:ffff::10 >/dev/null 2>&1
-sleep 3		# the kernel solicits three times, a second apart
+# The kernel solicits three times, a second apart, then gives up: wait
+# for the end, FAILED, or an answer.
+neigh_settled() {
+	ip -n "$L" -6 neigh show 2001:db8:ffff::10 dev l1 | grep -q 'FAILED\|lladdr'
+}
+wait_for 10 neigh_settled
 st=$(ip -n "$L" -6 neigh show 2001:db8:ffff::10 dev l1)
 check "NS: the IPv6 loopback VIP is never resolved" sh -c \
     "echo '$st' | grep -q 'FAILED\|INCOMPLETE' && ! echo '$st' | grep -q lladdr"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Debian's real HAProxy polls the node's agent-check: the server's
 # weight follows a real CPU load, and drain, maint and ready set with
-# lbnodectl reach HAProxy's admin state.
+# lbnodectl reach HAProxy's admin state.  The node is a cgroup with a
+# fifth of a CPU ("sample cgroup"), so the load is the test's alone,
+# however busy the machine is.
 . "$top_srcdir/tests/integ/lib.sh"
 need_root
 for tool in haproxy socat curl stress-ng; do
@@ -22,6 +24,8 @@ veth_pair "$NODE" lbn-hn0 "$LB" lbn-hl0
 ip -n "$NODE" addr add $N/24 dev lbn-hn0
 ip -n "$LB" addr add $L/24 dev lbn-hl0
 
+cpu_cgroup "$NODE" 20 || bail "cannot make cgroup $NODE"
+
 cat >"$CONF" <<EOF
 interface "lbn-hn0"
 control socket "$SOCK"
@@ -32,6 +36,7 @@ http port 8080
 sample every 1
 smooth 2
 weight min 10 max 100
+sample cgroup "$CG_PATH"
 EOF
 
 # The service HAProxy health-checks on the node.
@@ -54,14 +59,19 @@ backend be
 	server n1 $N:80 check inter 500 agent-check agent-port 3333 agent-inter 500 weight 100
 EOF
 
-daemon_start "$NODE" "$CONF"
+# "ip netns exec" would mount a /sys of its own, without the cgroups:
+# the daemon enters only the network namespace.
+nsenter --net="/var/run/netns/$NODE" "$LBNODED" -d -f "$CONF" \
+    >>"$LAB_DIR/daemon.log" 2>&1 &
+DAEMON_PID=$!
+LAB_PIDS="$LAB_PIDS $DAEMON_PID"
 ip netns exec "$LB" haproxy -db -f "$LAB_DIR/haproxy.cfg" \
     >>"$LAB_DIR/haproxy.log" 2>&1 &
 LAB_PIDS="$LAB_PIDS $!"
 
 # A field of server n1 in HAProxy's "show stat" CSV, by header name.
 hap() {
-	echo "show stat" | socat - "UNIX-CONNECT:$HASOCK" 2>/dev/null |
+	echo "show stat" | socat -t 5 - "UNIX-CONNECT:$HASOCK" 2>/dev/null |
 	    awk -F, -v f="$1" '
 		NR == 1 { sub(/^# /, ""); for (i = 1; i <= NF; i++) col[$i] = i }
 		$1 == "be" && $2 == "n1" { print $col[f] }'
@@ -70,7 +80,7 @@ hap() {
 SRV_ADMF_FMAINT=1
 SRV_ADMF_FDRAIN=8
 hap_admin() {
-	echo "show servers state be" | socat - "UNIX-CONNECT:$HASOCK" 2>/dev/null |
+	echo "show servers state be" | socat -t 5 - "UNIX-CONNECT:$HASOCK" 2>/dev/null |
 	    awk '$4 == "n1" { print $7 }'
 }
 node_weight() {
@@ -92,14 +102,13 @@ check "HAProxy sees the server UP" wait_for 10 hap_status UP
 check "HAProxy's weight is the node's" wait_for 5 hap_follows
 diag "idle: node weight $(node_weight), HAProxy weight $(hap weight)"
 
-# Every CPU busy: the weight falls to weight min.
-stress-ng --cpu "$(grep -c '^cpu[0-9]' /proc/stat)" --timeout 8s \
-    >/dev/null 2>&1 &
-STRESS=$!
-LAB_PIDS="$LAB_PIDS $STRESS"
+# The node's CPU all used: the weight falls to weight min.
+in_cgroup "$NODE" stress-ng --cpu 1 --timeout 60s
+STRESS=$CG_PID
 check "under load HAProxy's weight falls to <= 20" wait_for 8 hap_weight_le 20
 check "... and is the node's" wait_for 3 hap_follows
 diag "loaded: node weight $(node_weight), HAProxy weight $(hap weight)"
+kill "$STRESS"
 wait "$STRESS" 2>/dev/null
 check "load gone: HAProxy's weight rises again" wait_for 8 hap_weight_gt 10
 check "... and is the node's" wait_for 3 hap_follows

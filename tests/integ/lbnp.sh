@@ -100,7 +100,9 @@ conf open ""
 ip netns exec "$LB" "$LBNODECTL" listen -j -c 1 -t 20 >"$LAB_DIR/listen1.out" 2>&1 &
 LISTEN=$!
 LAB_PIDS="$LAB_PIDS $LISTEN"
-sleep 0.2
+# bound(PID): the listener has its UDP socket, so it hears the first ANNOUNCE
+bound() { ip netns exec "$LB" ss -Hulnp | grep -q "pid=$1,"; }
+wait_for 5 bound "$LISTEN"
 daemon_start "$NODE" "$LAB_DIR/open.conf"
 check "probe gets a REPORT" wait_for 10 probe
 probe >"$LAB_DIR/probe.out" 2>&1
@@ -132,7 +134,7 @@ check "listen -j: the fields of lbnodectl(8)" json_fields_match node "$LAB_DIR/l
 ip netns exec "$LB" "$LBNODECTL" listen -t 30 >"$LAB_DIR/listen2.out" 2>&1 &
 LISTEN=$!
 LAB_PIDS="$LAB_PIDS $LISTEN"
-sleep 2.5	# some periodic ANNOUNCEs
+wait_for 10 test -s "$LAB_DIR/listen2.out"	# a periodic ANNOUNCE heard
 ctl drain >/dev/null
 check "listen: a line for the change to drain" wait_for 5 \
     grep -q ' 198.18.0.1 drain weight .*(change)$' "$LAB_DIR/listen2.out"
@@ -226,7 +228,7 @@ CLIENT_KEY="-k $KEY"
 ip netns exec "$LB" "$LBNODECTL" listen -j -k "$KEY" -c 1 -t 20 >"$LAB_DIR/listen3.out" 2>&1 &
 LISTEN=$!
 LAB_PIDS="$LAB_PIDS $LISTEN"
-sleep 0.2
+wait_for 5 bound "$LISTEN"
 daemon_start "$NODE" "$LAB_DIR/keyed.conf"
 check "keyed: signed probe answered" wait_for 10 probe -k "$KEY"
 probe -k "$KEY" >"$LAB_DIR/probek.out" 2>&1

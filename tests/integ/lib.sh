@@ -84,6 +84,17 @@ node_and_lb() {
 	chmod 600 "$3"
 }
 
+# no_tentative NS...: no IPv6 address in these namespaces is still in
+# duplicate address detection.  The lab's own addresses are added with
+# nodad, but each link's fe80:: address is not, and until it is usable
+# the kernel sends no neighbour solicitation for a forwarded packet, or
+# for one from an address on another interface (a VIP on lo).
+no_tentative() {
+	for ns in "$@"; do
+		[ -z "$(ip -n "$ns" -6 addr show tentative)" ] || return 1
+	done
+}
+
 # daemon_start NS CONF [ARGS]: run lbnoded -d in NS; sets DAEMON_PID.
 daemon_start() {
 	ns=$1; conf=$2; shift 2
@@ -113,6 +124,79 @@ child_pid() {
 		fi
 	done
 	return 1
+}
+
+# sample_tick PID: wait up to 5 s for the next sample of the reporter
+# PID, and set TICK_STAT to /proc/stat's cpu line as it is then.  A
+# sample reads /proc/stat, loadavg, meminfo and uptime (kilobytes, in
+# /proc/PID/io's rchar); a request, a few hundred bytes at most.  The
+# figures it reports may stay the same from one sample to the next (all
+# CPUs busy: 100 %), so they cannot tell when it sampled.
+sample_tick() {
+	read -r _ tick_r0 <"/proc/$1/io" || return 1
+	tick_n=0
+	while [ $tick_n -lt 500 ]; do
+		read -r _ TICK_RCHAR <"/proc/$1/io" || return 1
+		if [ $((TICK_RCHAR - tick_r0)) -ge 1000 ]; then
+			read -r TICK_STAT </proc/stat
+			return 0
+		fi
+		sleep 0.01
+		tick_n=$((tick_n + 1))
+	done
+	return 1
+}
+# no_sample_since PID: no sample of PID since the last sample_tick
+no_sample_since() {
+	read -r _ r <"/proc/$1/io" && [ $((r - TICK_RCHAR)) -lt 1000 ]
+}
+
+# cpu_cgroup NAME PERCENT: a cgroup of the test's own with a CPU quota
+# of PERCENT of one CPU, removed at exit, for a load the test controls
+# whatever else the machine runs: its busy share is its use against its
+# quota.  A high share of the CPU makes the quota reachable on a busy
+# machine.  cgroup v1 (cpu and cpuacct, together or apart) or v2; sets
+# CG_PATH, the directory "sample cgroup" names.
+LAB_CGROUPS=""
+cpu_cgroup() {
+	if [ -f /sys/fs/cgroup/cpu/cgroup.procs ]; then
+		CG_PATH=/sys/fs/cgroup/cpu/$1
+		mkdir -p "$CG_PATH" "/sys/fs/cgroup/cpuacct/$1" || return 1
+		LAB_CGROUPS="$LAB_CGROUPS $CG_PATH /sys/fs/cgroup/cpuacct/$1"
+		echo 100000 >"$CG_PATH/cpu.cfs_period_us" &&
+		    echo $(($2 * 1000)) >"$CG_PATH/cpu.cfs_quota_us" &&
+		    echo 10240 >"$CG_PATH/cpu.shares"
+	else
+		CG_PATH=/sys/fs/cgroup/$1
+		mkdir "$CG_PATH" || return 1
+		LAB_CGROUPS="$LAB_CGROUPS $CG_PATH"
+		echo "$(($2 * 1000)) 100000" >"$CG_PATH/cpu.max" &&
+		    echo 1000 >"$CG_PATH/cpu.weight"
+	fi
+}
+
+# in_cgroup NAME CMD...: start CMD in the background in cpu_cgroup NAME;
+# sets CG_PID, the process that runs CMD.
+in_cgroup() {
+	cg=$1; shift
+	sh -c 'for d in /sys/fs/cgroup/cpu/$0 /sys/fs/cgroup/cpuacct/$0 \
+	    /sys/fs/cgroup/$0; do
+		[ -f "$d/cgroup.procs" ] && { echo $$ >"$d/cgroup.procs" || exit 111; }
+	done
+	exec "$@"' "$cg" "$@" &
+	CG_PID=$!
+	LAB_PIDS="$LAB_PIDS $CG_PID"
+}
+
+# readable_copy FILE: a copy of FILE in $LAB_DIR that every user may
+# read (and run, if FILE is a program); prints its path.  Checks that
+# run as another user use it: the checkout and the build may be in a
+# directory only root can enter, such as root's home.
+readable_copy() {
+	mkdir -p "$LAB_DIR/readable" && chmod 755 "$LAB_DIR/readable" &&
+	    cp "$1" "$LAB_DIR/readable/" &&
+	    chmod a+rX "$LAB_DIR/readable/${1##*/}" &&
+	    echo "$LAB_DIR/readable/${1##*/}"
 }
 
 status_field() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
@@ -173,6 +257,15 @@ lab_cleanup() {
 	for ns in $LAB_NS; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
+	done
+	for d in $LAB_CGROUPS; do
+		[ -d "$d" ] || continue		# v1 cpu and cpuacct together
+		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null
+		i=0
+		until rmdir "$d" 2>/dev/null || [ $i -ge 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
 	done
 	if [ "$TAP_FAILED" -ne 0 ] && [ -s "$LAB_DIR/daemon.log" ]; then
 		echo "# daemon log:"

@@ -18,7 +18,7 @@ ip -n "$LB" addr add 198.51.100.1/24 dev lbn-l0
 for v in 198.18.0.10 198.18.0.11 198.18.0.12; do
 	ip -n "$LB" route add "$v/32" via 198.51.100.2
 done
-ip netns exec "$NODE" socat TCP-LISTEN:80,reuseaddr,fork SYSTEM:'echo ok' \
+ip netns exec "$NODE" socat -t 5 TCP-LISTEN:80,reuseaddr,fork SYSTEM:'echo ok' \
     >/dev/null 2>&1 &
 LAB_PIDS="$LAB_PIDS $!"
 
@@ -43,8 +43,9 @@ EOC
 ctl() { ip netns exec "$NODE" "$LBNODECTL" -s "$SOCK" "$@"; }
 field() { ctl -j status | jq -r ".$1"; }
 probe() { ip netns exec "$LB" "$LBNODECTL" probe -t 1 198.51.100.2; }
-agent() { ip netns exec "$LB" socat -T 1 - "TCP:198.51.100.2:$1" </dev/null; }
-vip_ok() { [ "$(ip netns exec "$LB" socat -T 1 - \
+# socat waits up to -t seconds for the answer once its input has ended
+agent() { ip netns exec "$LB" socat -t 5 -T 1 - "TCP:198.51.100.2:$1" </dev/null; }
+vip_ok() { [ "$(ip netns exec "$LB" socat -t 5 -T 1 - \
     "TCP:$1:80,connect-timeout=1" </dev/null 2>/dev/null)" = ok ]; }
 udp_inode() {	# the reporter's UDP socket on port 65002 (hex FDEA)
 	awk '$2 ~ /:FDEA$/ { print $10; exit }' "/proc/$1/net/udp"
@@ -74,12 +75,13 @@ check "loopback VIP serves" vip_ok 198.18.0.11
 	for i in $(seq 1 40); do
 		vip_ok 198.18.0.10 || fails=$((fails + 1))
 		vip_ok 198.18.0.11 || fails=$((fails + 1))
+		echo "$i" >"$LAB_DIR/round"
 		sleep 0.02
 	done
 	echo "$fails" >"$LAB_DIR/fails"
 ) &
 LOOP=$!
-sleep 0.3
+wait_for 10 test -s "$LAB_DIR/round"	# connections before the reload too
 write_conf 3333 remove 'vip 198.18.0.12 {
 	mode loopback
 }'
@@ -164,8 +166,11 @@ check "... still the same rules" test "$(elements)" -eq "$before"
 
 # The whole daemon killed and started again: no duplicates.
 before=$(elements)
-for p in $(children_of "$MON") "$MON"; do kill -9 "$p"; done
-sleep 0.3
+pids="$(children_of "$MON") $MON"
+for p in $pids; do kill -9 "$p"; done
+all_gone() { for p in $pids; do ! kill -0 "$p" 2>/dev/null || return 1; done; }
+wait "$MON" 2>/dev/null
+wait_for 5 all_gone
 daemon_start "$NODE" "$CONF"
 check "daemon up again after kill -9" wait_for 5 started
 MON=$DAEMON_PID

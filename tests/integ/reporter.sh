@@ -121,28 +121,27 @@ agent_ready() { agent $ALLOWED | grep -Eqx 'up ready [0-9]+%'; }
 check "ready: agent says 'up ready N%'" wait_for 3 agent_ready
 
 # --- accuracy under load: the busy share against /proc/stat
-# The sample ticks are found by watching the figure change; the window
-# of /proc/stat readings then spans exactly the three smoothed samples.
-busy() { metric lbnoded_cpu_busy_ratio; }
-next_tick() {
-	old=$(busy); i=0
-	while [ $i -lt 60 ]; do
-		v=$(busy)
-		[ "$v" != "$old" ] && { echo "$v"; return 0; }
-		sleep 0.05; i=$((i + 1))
-	done
-	return 1
-}
-stat_line() { head -1 /proc/stat; }
-stress-ng --cpu 1 --timeout 12s >/dev/null 2>&1 &
+# The reporter's samples are watched as they happen (sample_tick): the
+# /proc/stat readings at one and at the third after it span exactly the
+# three samples it smooths, and the figures are read before the next.
+stress-ng --cpu 1 --timeout 60s >/dev/null 2>&1 &
 STRESS=$!
 LAB_PIDS="$LAB_PIDS $STRESS"
-sleep 3
-next_tick >/dev/null
-a=$(stat_line)
-next_tick >/dev/null; next_tick >/dev/null
-reported=$(next_tick)
-b=$(stat_line)
+stress_runs() { pgrep -P "$STRESS" >/dev/null; }	# its worker
+wait_for 10 stress_runs || bail "stress-ng did not start"
+window() {
+	sample_tick "$REP" || return 1
+	a=$TICK_STAT
+	sample_tick "$REP" && sample_tick "$REP" && sample_tick "$REP" ||
+	    return 1
+	b=$TICK_STAT
+	metrics >"$LAB_DIR/window"
+	no_sample_since "$REP"
+}
+measured_window() { window || window || window; }
+check "three samples watched, the figures read before the next" measured_window
+reported=$(awk '$1 == "lbnoded_cpu_busy_ratio" { print $2 }' "$LAB_DIR/window")
+w=$(awk '$1 == "lbnoded_weight" { print $2 }' "$LAB_DIR/window")
 measured=$(printf '%s\n%s\n' "$a" "$b" | awk '{
 	busy = $2 + $3 + $4 + $7 + $8 + $9; idle = $5 + $6
 	if (NR == 1) { b0 = busy; i0 = idle }
@@ -154,9 +153,9 @@ check "busy share within 5 points of /proc/stat" awk -v r="$rep_pct" -v m="$meas
 ncpu=$(grep -c '^cpu[0-9]' /proc/stat)
 check "one busy CPU of $ncpu shows (>= $((100 / ncpu - 10))%)" awk -v r="$rep_pct" \
     -v n="$ncpu" 'BEGIN { exit !(r >= 100 / n - 10) }'
-w=$(metric lbnoded_weight)
-check "weight follows: |weight - (100 - busy)| < 3 (weight $w)" awk -v r="$(busy)" \
+check "weight follows: |weight - (100 - busy)| < 3 (weight $w)" awk -v r="$reported" \
     -v w="$w" 'BEGIN { d = w - (100 - r * 100); exit !(d < 3.5 && d > -3.5) }'
+kill "$STRESS"
 wait "$STRESS" 2>/dev/null
 
 # --- nothing above killed the reporter (a seccomp violation would)
