@@ -197,6 +197,66 @@ print_uptime(FILE *f, uint64_t s)
 	    (unsigned)(s % 3600 / 60), (unsigned)(s % 60));
 }
 
+/* The signals missing, comma-separated, or "none". */
+static void
+print_missing(FILE *f, uint32_t missing, const char *quote)
+{
+	const char	*sep = "";
+	size_t		 i;
+
+	for (i = 0; i < SIGNAL_MAX; i++)
+		if (missing & (1U << i)) {
+			fprintf(f, "%s%s%s%s", sep, quote, signal_name(i), quote);
+			sep = ",";
+		}
+	if (*sep == '\0' && *quote == '\0')
+		fprintf(f, "none");
+}
+
+/* "weight from saturation": saturation_x100 is never 0 there. */
+static void
+status_print_signals(FILE *f, const struct ctl_status *st)
+{
+	if (st->saturation_x100 == 0)
+		return;
+	fprintf(f, "saturation:     P ");
+	print_x100(f, st->saturation_x100);
+	fprintf(f, " %%, capacity ");
+	print_x100(f, st->capacity_x100);
+	fprintf(f, " %%\ncpu stall:      ");
+	print_x100(f, st->stall_x100);
+	fprintf(f, " %%, throttled ");
+	print_x100(f, st->throttled_x100);
+	fprintf(f, " %%\nservice ports:  %u queued, %u established, ",
+	    st->queued, st->established);
+	print_x100(f, st->completions_x100);
+	fprintf(f, " completions/s, delay %u.%03u ms\nsignals missing: ",
+	    st->delay_us / 1000, st->delay_us % 1000);
+	print_missing(f, st->signals_missing, "");
+	fputc('\n', f);
+}
+
+static void
+status_json_signals(FILE *f, const struct ctl_status *st)
+{
+	if (st->saturation_x100 == 0)
+		return;
+	fprintf(f, ",\"saturation_pct\":");
+	print_x100(f, st->saturation_x100);
+	fprintf(f, ",\"capacity_pct\":");
+	print_x100(f, st->capacity_x100);
+	fprintf(f, ",\"cpu_stall_pct\":");
+	print_x100(f, st->stall_x100);
+	fprintf(f, ",\"throttled_pct\":");
+	print_x100(f, st->throttled_x100);
+	fprintf(f, ",\"queued\":%u,\"established\":%u,"
+	    "\"completions_per_s\":", st->queued, st->established);
+	print_x100(f, st->completions_x100);
+	fprintf(f, ",\"delay_us\":%u,\"signals_missing\":[", st->delay_us);
+	print_missing(f, st->signals_missing, "\"");
+	fputc(']', f);
+}
+
 static void
 status_print(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 {
@@ -211,7 +271,9 @@ status_print(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 	print_x100(f, st->loadavg_x100);
 	fprintf(f, "\nmemory used:    ");
 	print_x100(f, st->mem_used_pct_x100);
-	fprintf(f, " %%\nuptime:         ");
+	fprintf(f, " %%\n");
+	status_print_signals(f, st);
+	fprintf(f, "uptime:         ");
 	print_uptime(f, st->uptime);
 	fprintf(f, "\ngeneration:     %llu\n",
 	    (unsigned long long)st->generation);
@@ -247,6 +309,7 @@ status_json(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 	print_x100(f, st->loadavg_x100);
 	fprintf(f, ",\"memory_used_pct\":");
 	print_x100(f, st->mem_used_pct_x100);
+	status_json_signals(f, st);
 	fprintf(f, ",\"uptime\":%llu,\"generation\":%llu,"
 	    "\"rx_packets\":%llu,\"tx_packets\":%llu,"
 	    "\"agent_queries\":%llu,\"http_queries\":%llu,\"dropped\":{",
