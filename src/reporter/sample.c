@@ -133,6 +133,9 @@ sample_read(uint32_t kind, char *buf, size_t size)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		/* A short read is the end: proc and cgroup files fill it. */
+		if ((size_t)n < size - 1 - (len - (size_t)n))
+			break;
 	}
 	buf[len] = '\0';
 	return buf;

@@ -6,8 +6,12 @@
  * here it is only written to and read from, which the reporter's
  * seccomp filter allows for its other sockets already.
  *
- * A bytecode filter makes the kernel skip every other socket, so the
- * dump costs in proportion to the connections being served.
+ * A bytecode filter makes the kernel skip every other socket, so only
+ * the service's connections are copied out.  The request is the older
+ * TCPDIAG_GETSOCK one, which dumps IPv4 and IPv6 in one walk of the
+ * kernel's hash tables: that walk is most of a dump's cost, as the
+ * table of established sockets is the whole host's unless the
+ * namespace has one of its own (net.ipv4.tcp_child_ehash_entries).
  */
 #include <sys/socket.h>
 
@@ -15,7 +19,6 @@
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
-#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -62,21 +65,19 @@ diag_filter(struct inet_diag_bc_op *ops, const struct lbn_settings *s)
 }
 
 static int
-diag_send(int fd, uint8_t family, const struct lbn_settings *s)
+diag_send(int fd, const struct lbn_settings *s)
 {
 	struct inet_diag_bc_op	 ops[SERVICE_PORTS_MAX * DIAG_RANGE_OPS];
 	struct sockaddr_nl	 kernel = { .nl_family = AF_NETLINK };
-	struct inet_diag_req_v2	*req;
+	struct inet_diag_req	*req;
 	struct nlmsghdr		*nlh;
 	ssize_t			 n;
 
 	nlh = mnl_nlmsg_put_header(diag_buf);
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_type = TCPDIAG_GETSOCK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = ++diag_seq;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = family;
-	req->sdiag_protocol = IPPROTO_TCP;
 	req->idiag_states = (1U << TCP_LISTEN) | (1U << TCP_ESTABLISHED);
 	mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE,
 	    diag_filter(ops, s), ops);
@@ -105,10 +106,9 @@ diag_socket(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
-/* One family's dump, to its end: 0, or -1 with errno. */
+/* A dump, to its end: 0, or -1 with errno. */
 static int
-diag_dump(int fd, uint8_t family, const struct lbn_settings *s,
-    struct sockdiag_count *c)
+diag_dump(int fd, const struct lbn_settings *s, struct sockdiag_count *c)
 {
 	ssize_t	 n;
 	size_t	 reads;
@@ -117,7 +117,7 @@ diag_dump(int fd, uint8_t family, const struct lbn_settings *s,
 	for (reads = 0; reads < DIAG_DRAIN_MAX &&
 	    recv(fd, diag_buf, sizeof(diag_buf), 0) > 0; reads++)
 		;
-	if (diag_send(fd, family, s) == -1)
+	if (diag_send(fd, s) == -1)
 		return -1;
 	for (reads = 0; reads < DIAG_READS_MAX; reads++) {
 		if ((n = recv(fd, diag_buf, sizeof(diag_buf), 0)) == -1) {
@@ -136,10 +136,7 @@ diag_dump(int fd, uint8_t family, const struct lbn_settings *s,
 	return -1;
 }
 
-/*
- * The service ports' queues and connections, IPv4 and IPv6: an IPv6
- * socket that also serves IPv4 is in the IPv6 dump only.
- */
+/* The service ports' queues and connections, IPv4 and IPv6. */
 int
 sockdiag_count(int fd, const struct lbn_settings *s, struct sockdiag_count *c)
 {
@@ -148,8 +145,5 @@ sockdiag_count(int fd, const struct lbn_settings *s, struct sockdiag_count *c)
 		errno = ENOENT;
 		return -1;
 	}
-	if (diag_dump(fd, AF_INET, s, c) == -1 ||
-	    diag_dump(fd, AF_INET6, s, c) == -1)
-		return -1;
-	return 0;
+	return diag_dump(fd, s, c);
 }

@@ -253,6 +253,35 @@ connect_to(uint16_t port)
 	return fd;
 }
 
+/* One dump holds both families: a connection to [::1] counts too. */
+static void
+test_sockdiag_ipv6(int nl, struct lbn_settings *s)
+{
+	struct sockaddr_in6	 sin6 = { .sin6_family = AF_INET6 };
+	struct sockdiag_count	 c;
+	socklen_t		 len = sizeof(sin6);
+	int			 lfd, cfd;
+
+	sin6.sin6_addr = in6addr_loopback;
+	if ((lfd = socket(AF_INET6, SOCK_STREAM, 0)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sin6, sizeof(sin6)) == -1 ||
+	    listen(lfd, 16) == -1 ||
+	    getsockname(lfd, (struct sockaddr *)&sin6, &len) == -1 ||
+	    (cfd = socket(AF_INET6, SOCK_STREAM, 0)) == -1 ||
+	    connect(cfd, (struct sockaddr *)&sin6, sizeof(sin6)) == -1) {
+		printf("Bail out! cannot connect to [::1]\n");
+		exit(1);
+	}
+	s->nservice = 2;
+	s->service[1].lo = s->service[1].hi = ntohs(sin6.sin6_port);
+	is_int(sockdiag_count(nl, s, &c), 0, "dump with an IPv6 port");
+	is_int(c.queued, 2, "IPv4 and IPv6 queues: 1 + 1");
+	is_int(c.established, 2, "IPv4 and IPv6 connections: 1 + 1");
+	s->nservice = 1;
+	close(cfd);
+	close(lfd);
+}
+
 /*
  * Three connections to a service port, one accepted: three established
  * server-side sockets, two of them in the accept queue.  The clients'
@@ -299,6 +328,8 @@ test_sockdiag(void)
 	is_int(sockdiag_count(nl, &s, &c), 0, "dump of the other port");
 	is_int(c.queued, 1, "its one connection queued");
 	is_int(c.established, 1, "and established");
+
+	test_sockdiag_ipv6(nl, &s);
 
 	close(afd);
 	for (i = 0; i < 4; i++)
