@@ -214,39 +214,38 @@ test_oscillation(void)
 	    "above the floor");
 }
 
+/* P after two ticks of sg from 1: halved, or not. */
+static uint32_t
+two_ticks(struct signals sg)
+{
+	struct saturation	 sat;
+
+	saturation_init(&sat);
+	saturation_step(&sat, &sg, TICK_MS);
+	saturation_step(&sat, &sg, TICK_MS);
+	return sat.p_x100;
+}
+
 /* With a signal missing, the others decide; with none, the busy share. */
 static void
 test_missing(void)
 {
-	struct saturation	 sat;
-	struct signals		 sg;
+	const uint32_t	 no_stall = (1U << SIGNAL_PRESSURE) |
+	    (1U << SIGNAL_THROTTLE);
+	struct signals	 sg;
 
-	saturation_init(&sat);
 	sg = tick(QUEUED_US, 500);
-	sg.missing = (1U << SIGNAL_PRESSURE) | (1U << SIGNAL_THROTTLE);
-	saturation_step(&sat, &sg, TICK_MS);
-	saturation_step(&sat, &sg, TICK_MS);
-	is_int(sat.p_x100, 5000, "no stall signal: the delay decides");
-
-	saturation_init(&sat);
-	sg = tick(QUEUED_US, 500);
+	sg.missing = no_stall;
+	is_int(two_ticks(sg), 5000, "no stall signal: the delay decides");
 	sg.missing = 1U << SIGNAL_SOCKDIAG;
-	saturation_step(&sat, &sg, TICK_MS);
-	saturation_step(&sat, &sg, TICK_MS);
-	is_int(sat.p_x100, 10000, "no sock_diag: the delay is not used");
+	is_int(two_ticks(sg), 10000, "no sock_diag: the delay is not used");
 
-	saturation_init(&sat);
 	sg = tick(QUEUED_US, 9000);
-	sg.missing = (1U << SIGNAL_PRESSURE) | (1U << SIGNAL_THROTTLE) |
-	    (1U << SIGNAL_COMPLETIONS);
+	sg.missing = no_stall | (1U << SIGNAL_COMPLETIONS);
 	sg.busy_x100 = 9000;
-	saturation_step(&sat, &sg, TICK_MS);
-	saturation_step(&sat, &sg, TICK_MS);
-	is_int(sat.p_x100, 10000, "neither: busy 90 % is the dead band");
+	is_int(two_ticks(sg), 10000, "neither: busy 90 % is the dead band");
 	sg.busy_x100 = 9600;
-	saturation_step(&sat, &sg, TICK_MS);
-	saturation_step(&sat, &sg, TICK_MS);
-	is_int(sat.p_x100, 5000, "neither: busy 96 % is saturated");
+	is_int(two_ticks(sg), 5000, "neither: busy 96 % is saturated");
 }
 
 /* weight max x A x P, within the bounds. */
