@@ -348,7 +348,7 @@ cells() {	# cells SCENARIO PHASE [notime]
 		val[k, n, 2] = $11 == "FAILED" ? 1e18 : $11
 		val[k, n, 3] = $3 ? $4 / $3 : 0
 		val[k, n, 4] = $7 + $8 + $9 + $10
-		val[k, n, 5] = $14 == "never" ? 1e18 : $14 == "-" || notime ? -1 : $14
+		val[k, n, 5] = notime || $14 == "-" ? -1 : $14 == "never" ? 1e18 : $14
 	}
 	END {
 		for (i = 1; i <= nk; i++) {
@@ -477,10 +477,15 @@ case " $SCENARIOS " in *" B "*)
 esac
 
 # --- the verdicts -------------------------------------------------------------
-verdict() {	# verdict NAME VALUE LIMIT: "met" when VALUE <= LIMIT
+# verdict NAME VALUE LIMIT: "met" when VALUE <= LIMIT.  1e18 stands for
+# failed requests at that percentile, or "never".
+verdict() {
 	awk -v n="$1" -v v="$2" -v l="$3" 'BEGIN {
-		if (v == "" || l == "") { printf "  %-58s no data\n", n; exit }
-		printf "  %-58s %s\n", n, v + 0 <= l + 0 ? "met" : "NOT met" }'
+		if (v == "" || l == "") r = "no data"
+		else if (v + 0 >= 1e17) r = "NOT met (failed requests, or never)"
+		else if (l + 0 >= 1e17) r = "no reference (it failed)"
+		else r = v + 0 <= l + 0 ? "met" : "NOT met"
+		printf "  %-58s %s\n", n, r }'
 }
 med() {	# med SCENARIO PHASE RATE STRATEGY [t]: a median from the tables
 	awk -v sc="$1" -v ph="$2" -v r="$3" -v s="$4" -v c="${5:-p}" \

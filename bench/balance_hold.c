@@ -1,38 +1,40 @@
 /*
  * balance_hold: scenario C of bench/balance.sh.  Holds N established
- * TCP connections to ADDR:PORT, both ends in this process, for SECONDS,
- * so that the reporter's sock_diag dumps have N sockets on the service
- * port to count.  Prints "holding N" once they are all up.
+ * TCP connections to ADDR:PORT for SECONDS, so that the reporter's
+ * sock_diag dumps have N sockets on the service port to count.  A
+ * child makes the connections and the parent accepts them, so each
+ * needs only N descriptors.  Prints "holding N" once all are up.
  *
  *	balance_hold ADDR PORT N SECONDS
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <err.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #define HOLD_MAX	50000
-#define BATCH		512	/* connects between two rounds of accepts */
+#define FDS_SPARE	16
+#define SETUP_SECS	60	/* the connections must be up by then */
 
-/* Accept what is queued; the count accepted so far. */
-static int
-accept_all(int lfd, int accepted)
+static void
+connect_all(const struct sockaddr_in *sin, int n, int secs)
 {
-	int	 fd;
+	int	 i, fd;
 
-	while ((fd = accept(lfd, NULL, NULL)) != -1)
-		accepted++;
-	if (errno != EAGAIN && errno != EWOULDBLOCK)
-		err(1, "accept");
-	return accepted;
+	for (i = 0; i < n; i++)
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+		    connect(fd, (const struct sockaddr *)sin,
+		    sizeof(*sin)) == -1)
+			err(1, "connection %d", i);
+	sleep((unsigned int)secs);
+	_exit(0);
 }
 
 int
@@ -40,7 +42,8 @@ main(int argc, char *argv[])
 {
 	struct sockaddr_in	 sin = { .sin_family = AF_INET };
 	struct rlimit		 rl;
-	int			 n, secs, lfd, fd, i, accepted = 0, one = 1;
+	pid_t			 pid;
+	int			 n, secs, lfd, i, one = 1;
 
 	if (argc != 5)
 		errx(2, "usage: balance_hold ADDR PORT N SECONDS");
@@ -50,30 +53,32 @@ main(int argc, char *argv[])
 	    inet_pton(AF_INET, argv[1], &sin.sin_addr) != 1)
 		errx(2, "bad arguments");
 	sin.sin_port = htons((uint16_t)atoi(argv[2]));
-	rl.rlim_cur = rl.rlim_max = (rlim_t)n * 2 + 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "getrlimit");
+	if (rl.rlim_max < (rlim_t)n + FDS_SPARE)
+		errx(1, "%d connections need %d descriptors, the limit is %llu",
+		    n, n + FDS_SPARE, (unsigned long long)rl.rlim_max);
+	rl.rlim_cur = (rlim_t)n + FDS_SPARE;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		err(1, "setrlimit");
-	if ((lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1 ||
+	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
 	    bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(lfd, BATCH * 2) == -1)
+	    listen(lfd, 4096) == -1)
 		err(1, "listen on %s:%s", argv[1], argv[2]);
-	for (i = 0; i < n; i++) {
-		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
-		    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-			err(1, "connection %d", i);
-		if (i % BATCH == BATCH - 1)
-			accepted = accept_all(lfd, accepted);
-	}
-	for (i = 0; i < 1000 && accepted < n; i++) {
-		accepted = accept_all(lfd, accepted);
-		if (accepted < n)
-			usleep(1000);
-	}
-	if (accepted < n)
-		errx(1, "only %d of %d connections accepted", accepted, n);
+	if ((pid = fork()) == -1)
+		err(1, "fork");
+	if (pid == 0)
+		connect_all(&sin, n, secs);
+	alarm(SETUP_SECS);
+	for (i = 0; i < n; i++)
+		if (accept(lfd, NULL, NULL) == -1)
+			err(1, "accept %d", i);
+	alarm(0);
 	printf("holding %d\n", n);
 	fflush(stdout);
 	sleep((unsigned int)secs);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
 	return 0;
 }

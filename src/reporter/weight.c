@@ -42,7 +42,12 @@
 #define SAT_BUSY_UNDER		8500
 #define SAT_OVER_TICKS		2	/* ticks in a row before halving */
 #define SAT_RISE_PER_S		800	/* P rises 8 % of full a second */
-#define SAT_P_MIN		100	/* 1 %: a saturated node still gets some */
+/*
+ * A saturated node still gets some traffic, and when every node is
+ * saturated their weights keep the ratio of their capacities, which a
+ * floor at weight min would flatten.
+ */
+#define SAT_P_MIN		1000	/* 10 % */
 
 /* Increases: at most one a second, and only of 10 % or onto the top. */
 #define RISE_INTERVAL_MS	1000

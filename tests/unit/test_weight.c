@@ -117,7 +117,7 @@ test_step(void)
 	is_int(sat.p_x100, 5000, "the count starts again after a halving");
 	saturation_step(&sat, &over, TICK_MS);
 	is_int(sat.p_x100, 2500, "halved again two ticks later");
-	is_int(run(&sat, 36, QUEUED_US, 500), 100, "floor of 1 % after 10 s");
+	is_int(run(&sat, 36, QUEUED_US, 500), 1000, "floor of 10 % after 10 s");
 	for (i = 1; i <= 80 && back == -1; i++)
 		if (run(&sat, 1, HEALTHY_US, 500) >= 8000)
 			back = i;
@@ -210,7 +210,7 @@ test_oscillation(void)
 		}
 	}
 	printf("# 1 s over, 1 s under: P between %u and %u\n", lo, hi);
-	ok(lo > 100 && hi < 2500, "1 s over, 1 s under: P settles low, "
+	ok(lo > 1000 && hi < 2500, "1 s over, 1 s under: P settles low, "
 	    "above the floor");
 }
 
@@ -267,7 +267,12 @@ test_saturation_weight(void)
 	    "0.2 of 2 CPUs: 10, half of the 0.4 CPU node's");
 	sat.p_x100 = 5000;
 	is_int(weight_saturation(&sat, &sg, &conf), 5, "P 0.5: halved");
-	sat.p_x100 = 100;
+	sat.p_x100 = 1000;
+	is_int(weight_saturation(&sat, &sg, &conf), 1, "P 0.1 of 10: 1");
+	sg.capacity_x100 = 2000;
+	is_int(weight_saturation(&sat, &sg, &conf), 2,
+	    "P 0.1 of 20: 2, the ratio of the capacities kept");
+	sg.capacity_x100 = 100;
 	is_int(weight_saturation(&sat, &sg, &conf), 1, "never below min");
 	conf.weight_max = 50;
 	sat.p_x100 = 10000;
