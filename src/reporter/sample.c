@@ -536,10 +536,13 @@ sample_start(void)
 	memset(&rates, 0, sizeof(rates));
 	if (rep->saturation.p_x100 == 0)
 		saturation_init(&rep->saturation);
-	/* Until the first sample, report the most we may. */
+	/*
+	 * Until the first sample, report the most we may.  A reload keeps
+	 * the saturation where it was: the node is no less saturated.
+	 */
 	if (!rep->load.valid)
 		rep->weight = rep->conf.weight_max;
-	else
+	else if (rep->conf.weight_from != WEIGHT_SATURATION)
 		rep->weight = weight_target(&rep->load, &rep->conf);
 	sample_take();
 	sample_arm(rep->conf.sample_ms < SAMPLE_FIRST_MS ?
