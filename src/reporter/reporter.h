@@ -93,7 +93,7 @@ void	 sample_set_procfd(uint32_t, uint32_t, int);	/* kind, cgroup version, fd */
 void	 sample_close_procfds(void);
 
 /* sockdiag.c: queues and connections on the service ports */
-int	 sockdiag_count(int, const struct lbn_settings *,
+int	 sockdiag_count(int, const struct lbn_settings *, int,
 	    struct sockdiag_count *);
 
 /* weight.c */

@@ -30,6 +30,13 @@
 #define SAMPLE_FIRST_MS		1000	/* the first interval, for a prompt start */
 #define RATE_WINDOW_MS		1000	/* completions are counted over this */
 #define RATE_TICKS_MAX		20	/* RATE_WINDOW_MS at the fastest tick */
+/*
+ * Up to this many connections on the service ports are counted every
+ * tick; more, once every RATE_WINDOW_MS, the window of the completion
+ * rate they are divided by.  Their dump costs the kernel about 1 us a
+ * socket; the accept queues, which grow first, are read every tick.
+ */
+#define ESTABLISHED_EVERY_TICK	1000
 
 /* The counters of the last tick, for this tick's deltas. */
 struct sig_prev {
@@ -60,6 +67,8 @@ static uint32_t			 warned;		/* 1 << kind */
 static struct sig_prev		 sig_prev;
 static struct rate_ring		 rates;
 static uint64_t			 last_rise_ms;
+static uint32_t			 established_last;
+static uint64_t			 established_ns;	/* when counted */
 
 /* /proc/stat is long on big machines; the cpu lines we need come first. */
 static char			 readbuf[128 * 1024];
@@ -365,6 +374,26 @@ sample_share(uint32_t signal, int ok, uint64_t prev, uint64_t cur,
 		*share = 0;
 }
 
+/* The service ports' queues, and their connections when it is time. */
+static int
+sample_sockdiag(struct sockdiag_count *sd, uint64_t now_ns)
+{
+	int	 all = established_last < ESTABLISHED_EVERY_TICK ||
+	    now_ns - established_ns >= (uint64_t)RATE_WINDOW_MS * 1000000;
+
+	if (rep->procfd[PROCFD_SOCKDIAG] == -1 ||
+	    sockdiag_count(rep->procfd[PROCFD_SOCKDIAG], &rep->conf, all,
+	    sd) == -1)
+		return -1;
+	if (all) {
+		established_last = sd->established;
+		established_ns = now_ns;
+	} else		/* the queued ones are established too */
+		sd->established = established_last > sd->queued ?
+		    established_last : sd->queued;
+	return 0;
+}
+
 /*
  * Every signal of this tick, into sg; the counters kept for the next.
  * Without "sample cgroup" nothing is throttled, and nothing is missing.
@@ -394,8 +423,7 @@ sample_signals(struct signals *sg, uint32_t busy)
 	if (sg->missing & (1U << SIGNAL_PRESSURE))
 		sg->stall_x100 = sg->throttled_x100;
 
-	if (rep->procfd[PROCFD_SOCKDIAG] == -1 ||
-	    sockdiag_count(rep->procfd[PROCFD_SOCKDIAG], &rep->conf, &sd) == -1)
+	if (sample_sockdiag(&sd, cur.wall_ns) == -1)
 		sg->missing |= 1U << SIGNAL_SOCKDIAG;
 	else {
 		sg->queued = sd.queued;

@@ -65,7 +65,7 @@ diag_filter(struct inet_diag_bc_op *ops, const struct lbn_settings *s)
 }
 
 static int
-diag_send(int fd, const struct lbn_settings *s)
+diag_send(int fd, const struct lbn_settings *s, uint32_t states)
 {
 	struct inet_diag_bc_op	 ops[SERVICE_PORTS_MAX * DIAG_RANGE_OPS];
 	struct sockaddr_nl	 kernel = { .nl_family = AF_NETLINK };
@@ -78,7 +78,7 @@ diag_send(int fd, const struct lbn_settings *s)
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = ++diag_seq;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->idiag_states = (1U << TCP_LISTEN) | (1U << TCP_ESTABLISHED);
+	req->idiag_states = states;
 	mnl_attr_put(nlh, INET_DIAG_REQ_BYTECODE,
 	    diag_filter(ops, s), ops);
 	do
@@ -108,7 +108,8 @@ diag_socket(const struct nlmsghdr *nlh, void *arg)
 
 /* A dump, to its end: 0, or -1 with errno. */
 static int
-diag_dump(int fd, const struct lbn_settings *s, struct sockdiag_count *c)
+diag_dump(int fd, const struct lbn_settings *s, uint32_t states,
+    struct sockdiag_count *c)
 {
 	ssize_t	 n;
 	size_t	 reads;
@@ -117,7 +118,7 @@ diag_dump(int fd, const struct lbn_settings *s, struct sockdiag_count *c)
 	for (reads = 0; reads < DIAG_DRAIN_MAX &&
 	    recv(fd, diag_buf, sizeof(diag_buf), 0) > 0; reads++)
 		;
-	if (diag_send(fd, s) == -1)
+	if (diag_send(fd, s, states) == -1)
 		return -1;
 	for (reads = 0; reads < DIAG_READS_MAX; reads++) {
 		if ((n = recv(fd, diag_buf, sizeof(diag_buf), 0)) == -1) {
@@ -136,14 +137,24 @@ diag_dump(int fd, const struct lbn_settings *s, struct sockdiag_count *c)
 	return -1;
 }
 
-/* The service ports' queues and connections, IPv4 and IPv6. */
+/*
+ * The service ports' queues, and with established set their
+ * connections, IPv4 and IPv6.  Listening sockets are few; established
+ * ones cost the kernel about a microsecond each to dump, so the caller
+ * may count them less often than the queues.
+ */
 int
-sockdiag_count(int fd, const struct lbn_settings *s, struct sockdiag_count *c)
+sockdiag_count(int fd, const struct lbn_settings *s, int established,
+    struct sockdiag_count *c)
 {
+	uint32_t	 states = 1U << TCP_LISTEN;
+
 	memset(c, 0, sizeof(*c));
 	if (s->nservice == 0) {
 		errno = ENOENT;
 		return -1;
 	}
-	return diag_dump(fd, s, c);
+	if (established)
+		states |= 1U << TCP_ESTABLISHED;
+	return diag_dump(fd, s, states, c);
 }

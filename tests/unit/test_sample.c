@@ -274,7 +274,7 @@ test_sockdiag_ipv6(int nl, struct lbn_settings *s)
 	}
 	s->nservice = 2;
 	s->service[1].lo = s->service[1].hi = ntohs(sin6.sin6_port);
-	is_int(sockdiag_count(nl, s, &c), 0, "dump with an IPv6 port");
+	is_int(sockdiag_count(nl, s, 1, &c), 0, "dump with an IPv6 port");
 	is_int(c.queued, 2, "IPv4 and IPv6 queues: 1 + 1");
 	is_int(c.established, 2, "IPv4 and IPv6 connections: 1 + 1");
 	s->nservice = 1;
@@ -308,26 +308,29 @@ test_sockdiag(void)
 		printf("Bail out! accept or sock_diag socket\n");
 		exit(1);
 	}
-	is_int(sockdiag_count(nl, &s, &c), -1, "no service ports: no count");
+	is_int(sockdiag_count(nl, &s, 1, &c), -1, "no service ports: no count");
 
 	/* The port alone, then as the second of two ranges. */
 	s.nservice = 1;
 	s.service[0].lo = s.service[0].hi = port;
-	is_int(sockdiag_count(nl, &s, &c), 0, "dump of one port");
+	is_int(sockdiag_count(nl, &s, 1, &c), 0, "dump of one port");
 	is_int(c.queued, 2, "two connections wait in the accept queue");
 	is_int(c.established, 3, "three established on the port");
 	s.nservice = 2;
 	s.service[1] = s.service[0];
 	s.service[0].lo = port == 1 ? 2 : 1;
 	s.service[0].hi = s.service[0].lo;
-	is_int(sockdiag_count(nl, &s, &c), 0, "dump of two ranges");
+	is_int(sockdiag_count(nl, &s, 1, &c), 0, "dump of two ranges");
 	is_int(c.established, 3, "the second range matches");
 	s.nservice = 1;
 	s.service[0].lo = other;
 	s.service[0].hi = other;
-	is_int(sockdiag_count(nl, &s, &c), 0, "dump of the other port");
+	is_int(sockdiag_count(nl, &s, 1, &c), 0, "dump of the other port");
 	is_int(c.queued, 1, "its one connection queued");
 	is_int(c.established, 1, "and established");
+	is_int(sockdiag_count(nl, &s, 0, &c), 0, "dump of the queues alone");
+	is_int(c.queued, 1, "the queue is there");
+	is_int(c.established, 0, "established sockets are not dumped");
 
 	test_sockdiag_ipv6(nl, &s);
 
@@ -336,7 +339,7 @@ test_sockdiag(void)
 		close(cfd[i]);
 	close(lfd);
 	close(ofd);
-	is_int(sockdiag_count(-1, &s, &c), -1, "a bad socket: no count");
+	is_int(sockdiag_count(-1, &s, 1, &c), -1, "a bad socket: no count");
 	close(nl);
 }
 
