@@ -252,32 +252,31 @@ test_missing(void)
 static void
 test_saturation_weight(void)
 {
+	static const struct {
+		uint32_t	 max, capacity, p, weight;
+		const char	*name;
+	} cases[] = {
+		{ 100, 10000, 10000, 100, "A 1, P 1: 100" },
+		{ 100, 2000, 10000, 20, "0.4 of 2 CPUs: 20" },
+		{ 100, 1000, 10000, 10, "0.2 of 2 CPUs: 10, half the 0.4's" },
+		{ 100, 1000, 5000, 5, "P 0.5: halved" },
+		{ 100, 1000, 1000, 1, "P 0.1 of 10: 1" },
+		{ 100, 2000, 1000, 2, "P 0.1 of 20: 2, the capacities' ratio" },
+		{ 100, 100, 1000, 1, "never below min" },
+		{ 50, 10000, 10000, 50, "max 50: 50" },
+	};
 	struct saturation	 sat;
 	struct signals		 sg = tick(0, 0);
+	size_t			 i;
 
 	conf.weight_min = 1;
-	conf.weight_max = 100;
-	saturation_init(&sat);
-	is_int(weight_saturation(&sat, &sg, &conf), 100, "A 1, P 1: 100");
-	sg.capacity_x100 = 2000;
-	is_int(weight_saturation(&sat, &sg, &conf), 20,
-	    "0.4 of 2 CPUs: 20");
-	sg.capacity_x100 = 1000;
-	is_int(weight_saturation(&sat, &sg, &conf), 10,
-	    "0.2 of 2 CPUs: 10, half of the 0.4 CPU node's");
-	sat.p_x100 = 5000;
-	is_int(weight_saturation(&sat, &sg, &conf), 5, "P 0.5: halved");
-	sat.p_x100 = 1000;
-	is_int(weight_saturation(&sat, &sg, &conf), 1, "P 0.1 of 10: 1");
-	sg.capacity_x100 = 2000;
-	is_int(weight_saturation(&sat, &sg, &conf), 2,
-	    "P 0.1 of 20: 2, the ratio of the capacities kept");
-	sg.capacity_x100 = 100;
-	is_int(weight_saturation(&sat, &sg, &conf), 1, "never below min");
-	conf.weight_max = 50;
-	sat.p_x100 = 10000;
-	sg.capacity_x100 = 10000;
-	is_int(weight_saturation(&sat, &sg, &conf), 50, "max 50: 50");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		conf.weight_max = (uint8_t)cases[i].max;
+		sg.capacity_x100 = cases[i].capacity;
+		sat.p_x100 = cases[i].p;
+		is_int(weight_saturation(&sat, &sg, &conf), cases[i].weight,
+		    cases[i].name);
+	}
 }
 
 /* Decreases at once; increases at most once a second, of 10 % or to top. */
