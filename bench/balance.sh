@@ -1,45 +1,69 @@
 #!/bin/sh
-# bench/balance.sh: does balancing on lbnoded's weights keep latency
-# down when one node loses its CPU?  Three nodes, each with the same CPU
-# quota in a cgroup of its own, serve HTTP requests that cost a fixed
-# CPU time, behind a real HAProxy.  A client offers a fixed rate of
-# about 60% of the total capacity.  After a warm-up, a CPU hog starts in
-# one node's cgroup.  The same schedule is run three times, once per
-# strategy: static round robin, leastconn, and round robin on the
-# weights lbnoded reports over HAProxy's agent-check.  Not a test: it
-# prints a table and says whether the target is met.
+# bench/balance.sh: do lbnoded's weights make an L4 balancer keep
+# latency down?  Three nodes, each in cgroups of its own with a CPU
+# quota, serve HTTP requests that cost a fixed CPU time, behind a real
+# HAProxy; a client offers a fixed rate (open loop).  Not a test: it
+# prints tables, medians and ranges over the runs, and says which
+# targets are met.
 #
-#	sh bench/balance.sh [BUILDDIR]		(as root; BUILDDIR defaults to .)
+#	sh bench/balance.sh [BUILDDIR [RUNS [SCENARIO...]]]
 #
-# The knobs are environment variables, shown with their defaults in the
-# output.  BAL_KEEP=DIR keeps the raw per-request records there.
-# Everything runs in namespaces and cgroups of its own, which are
-# removed on exit or interrupt; every loop is bounded.  Needs haproxy,
-# socat and a C compiler; cgroup v1 cpu and cpuacct hierarchies.
+# BUILDDIR defaults to ., RUNS (per cell) to 5, the scenarios to A B C:
+#   A  a CPU hog in node 1's cgroup; every node has QUOTA_US.
+#   B  unequal capacity, QUOTAS_B (0.2/0.4/0.4 CPU), at each of RATES_B,
+#      against roundrobin with the ideal static weights (the quotas).
+#   C  the reporter's CPU and memory with C_CONNS established sockets on
+#      its service port, at the fast tick.
+# Strategies: static (roundrobin, equal weights), ideal (B only),
+# leastconn, and roundrobin, leastconn and random(2) on lbnoded's
+# weights ("weight from saturation") through HAProxy's agent-check.
+# The runs interleave the strategies, so a change in the machine's load
+# hits them alike.  Nothing is tuned per strategy: every knob is an
+# environment variable, printed with the results.  BAL_KEEP=DIR keeps
+# the raw per-request records and weight logs there.
 #
-#   client ---- lb (haproxy) ---- node1, node2, node3 (bridge)
-#   198.51.100.2   198.51.100.1 | 192.0.2.1   192.0.2.11-13
+# Everything runs in namespaces and cgroups of its own, removed on exit
+# or interrupt; every loop is bounded.  Needs haproxy, socat and a C
+# compiler, the cgroup v1 cpu and cpuacct hierarchies, and uses the
+# unified (v2) hierarchy of a hybrid host for per-node PSI if mounted
+# at /sys/fs/cgroup/unified.
+#
+#   client ---- lb (haproxy) ---- node1, node2, node3, nodeC (bridge)
+#   198.51.100.2   198.51.100.1 | 192.0.2.1   192.0.2.11-13, 192.0.2.20
 set -u
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 top_builddir=$(cd "${1:-.}" && pwd)
+RUNS=${2:-5}
+if [ $# -gt 2 ]; then shift 2; SCENARIOS=$*; else SCENARIOS="A B C"; fi
 . "$top_srcdir/tests/integ/lib.sh"
 need_root
 
-RATE=${RATE:-360}		# requests/s: 60% of 3 x 0.4 CPU / 2 ms
-WARMUP=${WARMUP:-10}		# seconds before the hog
-HOG=${HOG:-30}			# seconds with the hog
+RATE_A=${RATE_A:-360}		# A: requests/s, 60% of 3 x 0.4 CPU / 2 ms
+WARMUP=${WARMUP:-10}		# A: seconds before the hog
+HOG=${HOG:-30}			# A: seconds with the hog
+AFTER=${AFTER:-20}		# A: seconds after it
+RATES_B=${RATES_B:-"300 400"}	# B: requests/s, of 500 the quotas allow
+DUR_B=${DUR_B:-30}		# B: seconds a run
+SKIP_B=${SKIP_B:-5}		# B: first seconds left out of the figures
 BURN_US=${BURN_US:-2000}	# CPU time per request
-QUOTA_US=${QUOTA_US:-40000}	# per node, of PERIOD_US: 0.4 CPU
+QUOTA_US=${QUOTA_US:-40000}	# A: every node's quota, of PERIOD_US
+QUOTAS_B=${QUOTAS_B:-"20000 40000 40000"}
 PERIOD_US=${PERIOD_US:-100000}
-SAMPLE=${SAMPLE:-1}		# lbnoded: sample every
-SMOOTH=${SMOOTH:-3}		# lbnoded: smooth
+SAMPLE=${SAMPLE:-250ms}		# lbnoded: sample every
 WMIN=${WMIN:-1}			# lbnoded: weight min
-AGENT_INTER=${AGENT_INTER:-500}	# HAProxy agent-inter, ms
+AGENT_INTER=${AGENT_INTER:-250}	# HAProxy agent-inter, ms
 TIMEOUT_MS=${TIMEOUT_MS:-10000}	# the client gives up on a request
-COOL=${COOL:-5}			# seconds between strategies
-STRATEGIES="static leastconn lbnoded"
+COOL=${COOL:-5}			# seconds between runs
+C_CONNS=${C_CONNS:-10000}	# C: established sockets
+C_SECS=${C_SECS:-20}		# C: seconds measured, with and without them
+STRAT_A=${STRAT_A:-"static leastconn rr+lbn lc+lbn rnd2+lbn"}
+STRAT_B=${STRAT_B:-"ideal static leastconn rr+lbn lc+lbn rnd2+lbn"}
 NODES="1 2 3"
 
+case $RUNS in ''|*[!0-9]*|0) bail "RUNS must be a positive number" ;; esac
+for s in $SCENARIOS; do
+	case $s in A|B|C) ;; *) bail "unknown scenario $s (A, B or C)" ;; esac
+done
 command -v haproxy >/dev/null || bail "haproxy is not installed"
 command -v socat >/dev/null || bail "socat is not installed"
 getent passwd _lbnoded >/dev/null || bail "no user _lbnoded: run tools/setup"
@@ -50,13 +74,17 @@ getent passwd _lbnoded >/dev/null || bail "no user _lbnoded: run tools/setup"
     bail "cannot build lbnoded"
 SERVER=$LAB_DIR/balance_server
 LOAD=$LAB_DIR/balance_load
-cc -O2 -Wall -o "$SERVER" "$top_srcdir/bench/balance_server.c" &&
-    cc -O2 -Wall -o "$LOAD" "$top_srcdir/bench/balance_load.c" ||
-    bail "cannot build the bench programs"
+HOLD=$LAB_DIR/balance_hold
+for p in server load hold; do
+	cc -O2 -Wall -o "$LAB_DIR/balance_$p" "$top_srcdir/bench/balance_$p.c" ||
+	    bail "cannot build the bench programs"
+done
 
 CG=lbn-bal-$$-node
+UNIFIED=/sys/fs/cgroup/unified
+[ -f "$UNIFIED/cgroup.procs" ] || UNIFIED=""
+HIERARCHIES="/sys/fs/cgroup/cpu /sys/fs/cgroup/cpuacct $UNIFIED"
 CGDIRS=""
-cg_procs() { echo "/sys/fs/cgroup/$1/$CG$2/cgroup.procs"; }
 
 bal_cleanup() {
 	for d in $CGDIRS; do
@@ -95,14 +123,22 @@ for i in $NODES; do
 	veth_pair "lbn-bal-n$i-$$" n0 "$L" "l$i"
 	ip -n "$L" link set "l$i" master br0
 	ip -n "lbn-bal-n$i-$$" addr add "192.0.2.1$i/24" dev n0
-	for h in cpu cpuacct; do
-		mkdir "/sys/fs/cgroup/$h/$CG$i" || bail "mkdir cgroup $h"
-		CGDIRS="$CGDIRS /sys/fs/cgroup/$h/$CG$i"
+	for h in $HIERARCHIES; do
+		mkdir "$h/$CG$i" || bail "mkdir $h/$CG$i"
+		CGDIRS="$CGDIRS $h/$CG$i"
 	done
-	echo "$PERIOD_US" >"/sys/fs/cgroup/cpu/$CG$i/cpu.cfs_period_us" &&
-	    echo "$QUOTA_US" >"/sys/fs/cgroup/cpu/$CG$i/cpu.cfs_quota_us" ||
-	    bail "cannot set the CPU quota"
+	echo "$PERIOD_US" >"/sys/fs/cgroup/cpu/$CG$i/cpu.cfs_period_us" ||
+	    bail "cannot set the CPU period"
 done
+
+# set_quotas Q1 Q2 Q3: the nodes' CPU quotas, in us of PERIOD_US.
+set_quotas() {
+	for i in $NODES; do
+		eval "q=\$$i"
+		echo "$q" >"/sys/fs/cgroup/cpu/$CG$i/cpu.cfs_quota_us" ||
+		    bail "cannot set the CPU quota"
+	done
+}
 
 # in_node I [CGROUP] COMMAND...: run COMMAND in node I's namespace, and
 # in its cgroups if asked.  nsenter, not "ip netns exec", which mounts a
@@ -111,31 +147,43 @@ in_node() {
 	node_i=$1; shift
 	if [ "$1" = CGROUP ]; then
 		shift
-		set -- sh -c 'echo $$ >"$1" && echo $$ >"$2" && shift 2 &&
-		    exec "$@"' sh "$(cg_procs cpu "$node_i")" \
-		    "$(cg_procs cpuacct "$node_i")" "$@"
+		procs=""
+		for h in $HIERARCHIES; do
+			procs="$procs $h/$CG$node_i/cgroup.procs"
+		done
+		set -- sh -c 'for f in $1; do echo $$ >"$f" || exit 1; done;
+		    shift; exec "$@"' sh "$procs" "$@"
 	fi
 	nsenter --net="/run/netns/lbn-bal-n$node_i-$$" "$@" &
 	LAB_PIDS="$LAB_PIDS $!"
 }
 
-LIFETIME=$(( (WARMUP + HOG + COOL) * 3 + 3 * TIMEOUT_MS / 1000 + 120 ))
-for i in $NODES; do
-	in_node "$i" CGROUP "$SERVER" "node$i" "192.0.2.1$i" 80 "$BURN_US" "$LIFETIME"
-	# lbnoded itself stays outside the limited cgroup: it samples it.
-	cat >"$LAB_DIR/node$i.conf" <<EOF
-interface "n0"
+# node_conf NAME INTERFACE [CGROUP]: lbnoded's configuration.
+node_conf() {
+	cat <<EOC
+interface "$2"
 lb 192.0.2.1
 sample every $SAMPLE
-sample cgroup "/sys/fs/cgroup/cpu/$CG$i"
-smooth $SMOOTH
+${3:+sample cgroup \"$3\"}
+weight from saturation
 weight min $WMIN
+service port 80
 announce off
 agent port 3333
 http off
-control socket "$LAB_DIR/node$i.sock"
-state file "$LAB_DIR/node$i.state"
-EOF
+control socket "$LAB_DIR/$1.sock"
+state file "$LAB_DIR/$1.state"
+EOC
+}
+
+A_SECS=$((WARMUP + HOG + AFTER))
+NB=$(echo $RATES_B | wc -w)
+LIFETIME=$(( RUNS * ( $(echo $STRAT_A | wc -w) * (A_SECS + COOL + 10) +
+    NB * $(echo $STRAT_B | wc -w) * (DUR_B + COOL + 10) ) + 300 ))
+for i in $NODES; do
+	in_node "$i" CGROUP "$SERVER" "node$i" "192.0.2.1$i" 80 "$BURN_US" "$LIFETIME"
+	# lbnoded itself stays outside the limited cgroup: it samples it.
+	node_conf "node$i" n0 "/sys/fs/cgroup/cpu/$CG$i" >"$LAB_DIR/node$i.conf"
 	in_node "$i" "$LBNODED" -d -f "$LAB_DIR/node$i.conf" \
 	    >>"$LAB_DIR/daemon.log" 2>&1
 done
@@ -147,15 +195,18 @@ done
 grep "no CPU accounting" "$LAB_DIR/daemon.log" &&
     bail "lbnoded cannot sample the cgroup"
 
-# --- one strategy -----------------------------------------------------------
+# --- one run ------------------------------------------------------------------
 haproxy_conf() {	# haproxy_conf STRATEGY
+	strat=$1
+	agent="agent-check agent-port 3333 agent-inter ${AGENT_INTER}ms"
 	case $1 in
-	static)		bal=roundrobin agent="" ;;
+	static|ideal)	bal=roundrobin agent="" ;;
 	leastconn)	bal=leastconn agent="" ;;
-	lbnoded)	bal=roundrobin
-			agent="agent-check agent-port 3333 agent-inter $AGENT_INTER" ;;
+	rr+lbn)		bal=roundrobin ;;
+	lc+lbn)		bal=leastconn ;;
+	rnd2+lbn)	bal="random(2)" ;;
 	esac
-	cat <<EOF
+	cat <<EOH
 global
 	maxconn 8000
 	nbthread 1
@@ -171,15 +222,18 @@ frontend fe
 	default_backend be
 backend be
 	balance $bal
-EOF
+EOH
+	set -- $QUOTAS
 	for i in $NODES; do
-		echo "	server node$i 192.0.2.1$i:80 weight 100 $agent"
+		w=100
+		[ "$strat" = ideal ] && eval "w=\$(( \$$i / 1000 ))"
+		echo "	server node$i 192.0.2.1$i:80 weight $w $agent"
 	done
 }
 
 # The weights HAProxy uses, every half second: "TIME_US W1 W2 W3".
-weight_log() {
-	n=$(( (WARMUP + HOG + 2) * 2 ))
+weight_log() {	# weight_log SECONDS
+	n=$(( ($1 + 2) * 2 ))
 	while [ $n -gt 0 ]; do
 		t=$(now_us)
 		echo "show stat -1 4 -1" |
@@ -192,126 +246,283 @@ weight_log() {
 	done
 }
 
-run_strategy() {	# run_strategy NAME
-	s=$1
-	haproxy_conf "$s" >"$LAB_DIR/haproxy-$s.cfg"
-	ip netns exec "$L" haproxy -db -f "$LAB_DIR/haproxy-$s.cfg" \
+# The swing of node2's and node3's weights from 6 s after the hog's
+# start to its end: "LOW HIGH".
+weight_swing() {	# weight_swing FILE HOG0 HOG1
+	awk -v hog="$2" -v end="$3" 'BEGIN { lo = 1000; hi = -1 }
+	$1 >= hog + 6000000 && $1 < end {
+		for (f = 3; f <= 4; f++) {
+			if ($f < lo) lo = $f
+			if ($f > hi) hi = $f
+		}
+	}
+	END { if (hi >= 0) print lo, hi; else print "- -" }' "$1"
+}
+
+# run_one SCENARIO RATE STRATEGY RUN: one run; its report lines go to
+# $LAB_DIR/report, labelled SCENARIO/RATE/STRATEGY/RUN.
+run_one() {
+	sc=$1 rate=$2 s=$3 r=$4
+	label=$sc/$rate/$s/$r
+	secs=$A_SECS
+	[ "$sc" = B ] && secs=$DUR_B
+	haproxy_conf "$s" >"$LAB_DIR/haproxy.cfg"
+	ip netns exec "$L" haproxy -db -f "$LAB_DIR/haproxy.cfg" \
 	    >>"$LAB_DIR/haproxy.log" 2>&1 &
 	hp=$!
 	LAB_PIDS="$LAB_PIDS $hp"
 	wait_for 5 sh -c "printf 'GET / HTTP/1.0\r\n\r\n' |
 	    $(command -v ip) netns exec $C socat -T2 - TCP:198.51.100.1:80 |
 	    grep -q node=" ||
-	    bail "haproxy does not forward ($s): $(tail -5 "$LAB_DIR/haproxy.log")"
-	weight_log >"$LAB_DIR/weights-$s" &
+	    bail "haproxy does not forward ($label): $(tail -5 "$LAB_DIR/haproxy.log")"
+	weight_log "$secs" >"$LAB_DIR/weights" &
 	wl=$!
-	ip netns exec "$C" "$LOAD" run 198.51.100.1 80 "$RATE" \
-	    $((WARMUP + HOG)) "$TIMEOUT_MS" "$LAB_DIR/raw-$s" \
-	    >"$LAB_DIR/load-$s.out" 2>&1 &
+	t0=$(now_us)
+	ip netns exec "$C" "$LOAD" run 198.51.100.1 80 "$rate" "$secs" \
+	    "$TIMEOUT_MS" "$LAB_DIR/raw" >"$LAB_DIR/load.out" 2>&1 &
 	lg=$!
-	nap "$WARMUP"
-	in_node 1 CGROUP sh -c 'while :; do :; done'
-	hog=$!
-	hog0=$(now_us)
-	nap "$HOG"
-	kill "$hog"
-	hog1=$(now_us)
-	wait "$lg" || bail "load generator failed ($s): $(cat "$LAB_DIR/load-$s.out")"
+	if [ "$sc" = A ]; then
+		nap "$WARMUP"
+		in_node 1 CGROUP sh -c 'while :; do :; done'
+		hog=$!
+		hog0=$(now_us)
+		nap "$HOG"
+		kill "$hog"
+		hog1=$(now_us)
+	else
+		hog0=$((t0 + SKIP_B * 1000000))
+		hog1=$((t0 + DUR_B * 1000000))
+	fi
+	wait "$lg" || bail "load generator failed ($label): $(cat "$LAB_DIR/load.out")"
 	wait "$wl"
 	kill "$hp"
 	wait "$hp" 2>/dev/null
-	printf '  %-9s %s\n' "$s" "$(cat "$LAB_DIR/load-$s.out")"
-	"$LOAD" report "$s" "$hog0" "$hog1" node1 node1,node2,node3 \
-	    "$LAB_DIR/raw-$s" >>"$LAB_DIR/report" || bail "report failed"
-	echo "$s $hog0 $hog1" >>"$LAB_DIR/hogtimes"
-	[ -n "${BAL_KEEP:-}" ] && mkdir -p "$BAL_KEEP" &&
-	    cp "$LAB_DIR/raw-$s" "$LAB_DIR/weights-$s" "$BAL_KEEP/" &&
-	    tail -1 "$LAB_DIR/hogtimes" >>"$BAL_KEEP/hogtimes"
+	printf '  %-16s %s\n' "$label" "$(cat "$LAB_DIR/load.out")"
+	"$LOAD" report "$label" "$hog0" "$hog1" node1 node1,node2,node3 \
+	    "$LAB_DIR/raw" >>"$LAB_DIR/report" || bail "report failed"
+	echo "$label $(weight_swing "$LAB_DIR/weights" "$hog0" "$hog1")" \
+	    >>"$LAB_DIR/swings"
+	if [ -n "${BAL_KEEP:-}" ]; then
+		k=$BAL_KEEP/$(echo "$label" | tr '/+' '__')
+		mkdir -p "$BAL_KEEP" && cp "$LAB_DIR/raw" "$k.raw" &&
+		    cp "$LAB_DIR/weights" "$k.weights" &&
+		    echo "$label $hog0 $hog1" >>"$BAL_KEEP/hogtimes"
+	fi
 	nap "$COOL"
 }
 
+# --- the tables ---------------------------------------------------------------
+# cells SCENARIO PHASE: per strategy and rate, the median and range over
+# the runs of p99, p50, node1's share, the failures and the time column.
+cells() {	# cells SCENARIO PHASE [notime]
+	awk -v sc="$1" -v ph="$2" -v notime="${3:-}" '
+	function sortn(a, n,   i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+			}
+	}
+	function med(key, col,   n, i, a, v) {
+		n = cnt[key]
+		for (i = 1; i <= n; i++)
+			a[i] = val[key, i, col]
+		sortn(a, n)
+		v = n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+		lo[col] = a[1]; hi[col] = a[n]
+		return v
+	}
+	function ms(v) { return v >= 1e17 ? "FAILED" : sprintf("%.1f", v / 1000) }
+	function fmt(v, f) { return f == "ms" ? ms(v) : sprintf("%.3f", v) }
+	function rng(col, f) {
+		if (cnt[k] < 2)
+			return ""
+		return sprintf(" [%s-%s]", fmt(lo[col], f), fmt(hi[col], f))
+	}
+	{
+		split($1, l, "/")
+		if (l[1] != sc || $2 != ph) next
+		k = l[2] " " l[3]
+		if (!(k in cnt)) order[++nk] = k
+		n = ++cnt[k]
+		val[k, n, 1] = $12 == "FAILED" ? 1e18 : $12
+		val[k, n, 2] = $11 == "FAILED" ? 1e18 : $11
+		val[k, n, 3] = $3 ? $4 / $3 : 0
+		val[k, n, 4] = $7 + $8 + $9 + $10
+		val[k, n, 5] = notime || $14 == "-" ? -1 : $14 == "never" ? 1e18 : $14
+	}
+	END {
+		for (i = 1; i <= nk; i++) {
+			k = order[i]
+			split(k, kk, " ")
+			p99 = med(k, 1); p99r = rng(1, "ms")
+			p50 = med(k, 2)
+			sh = med(k, 3); shr = rng(3, "")
+			fl = med(k, 4)
+			t = med(k, 5); tr = rng(5, "ms")
+			ts = t < 0 ? "-" : t >= 1e17 ? "never" : sprintf("%.1f", t / 1000)
+			if (t < 0) tr = ""
+			printf "  %-4s %-9s %2d %9s%-20s %8s %6.3f%-14s %6d %7s%s\n",
+			    kk[1], kk[2], cnt[k], ms(p99), p99r, ms(p50), sh, shr,
+			    fl, ts, tr
+			print sc, ph, kk[1], kk[2], p99, (t >= 0 ? t : "-") >> MEDIANS
+		}
+	}' MEDIANS="$LAB_DIR/medians" "$LAB_DIR/report"
+}
+
+cell_header() {	# cell_header TITLE TIME-COLUMN
+	echo
+	echo "$1"
+	printf "  %-4s %-9s %2s %29s %8s %20s %6s %7s\n" rate strategy n \
+	    "p99 ms, median [range]" "p50 ms" "node1 share [range]" fails "$2"
+}
+
+# --- scenario C ---------------------------------------------------------------
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+established() {
+	"$LBNODECTL" -s "$LAB_DIR/nodeC.sock" status |
+	    awk '/^service ports:/ { print $5 }'
+}
+counted_all() { [ "$(established)" -ge "$C_CONNS" ] 2>/dev/null; }
+
+scenario_c() {
+	K=lbn-bal-k-$$
+	netns_add "$K"
+	veth_pair "$K" k0 "$L" lk
+	ip -n "$L" link set lk master br0
+	ip -n "$K" addr add 192.0.2.20/24 dev k0
+	node_conf nodeC k0 >"$LAB_DIR/nodeC.conf"
+	nsenter --net="/run/netns/$K" "$LBNODED" -d -f "$LAB_DIR/nodeC.conf" \
+	    >>"$LAB_DIR/daemon.log" 2>&1 &
+	mon=$!
+	LAB_PIDS="$LAB_PIDS $mon"
+	wait_for 10 child_pid "$mon" reporter || bail "no reporter in nodeC"
+	rp=$(child_pid "$mon" reporter)
+	hz=$(getconf CLK_TCK)
+	nap 2
+	a=$(cpu_ticks "$rp"); t=$(now_us); nap "$C_SECS"
+	idle_pct=$(awk -v d=$(( $(cpu_ticks "$rp") - a )) -v hz="$hz" \
+	    -v s=$(( $(now_us) - t )) 'BEGIN { printf "%.2f", 100 * d / hz / (s / 1e6) }')
+	idle_rss=$(status_field "$rp" VmRSS)
+	nsenter --net="/run/netns/$K" "$HOLD" 192.0.2.20 80 "$C_CONNS" \
+	    $((C_SECS + 30)) >"$LAB_DIR/hold.out" 2>&1 &
+	hold=$!
+	LAB_PIDS="$LAB_PIDS $hold"
+	wait_for 60 grep -q holding "$LAB_DIR/hold.out" ||
+	    bail "cannot hold $C_CONNS connections: $(cat "$LAB_DIR/hold.out")"
+	wait_for 5 counted_all ||
+	    bail "the reporter does not count the connections: $(established)"
+	a=$(cpu_ticks "$rp"); t=$(now_us); nap "$C_SECS"
+	full_pct=$(awk -v d=$(( $(cpu_ticks "$rp") - a )) -v hz="$hz" \
+	    -v s=$(( $(now_us) - t )) 'BEGIN { printf "%.2f", 100 * d / hz / (s / 1e6) }')
+	full_rss=$(status_field "$rp" VmRSS)
+	seen=$(established)
+	kill "$hold"
+	echo
+	echo "Scenario C: the reporter at sample every $SAMPLE, weight from saturation"
+	echo "  no connections:          CPU $idle_pct % of a core, VmRSS $idle_rss kB"
+	echo "  $C_CONNS established:     CPU $full_pct % of a core, VmRSS $full_rss kB" \
+	    "(status counted $seen)"
+	awk -v c="$full_pct" -v r="$full_rss" 'BEGIN {
+		printf "  target CPU < 1 %%: %s; RSS < 4 MiB: %s\n",
+		    c < 1 ? "met" : "NOT met", r < 4096 ? "met" : "NOT met" }'
+}
+
+# --- the schedule -------------------------------------------------------------
 echo "balance: $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' \
     /proc/cpuinfo), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "  RATE=$RATE WARMUP=$WARMUP HOG=$HOG BURN_US=$BURN_US" \
-    "QUOTA_US=$QUOTA_US/$PERIOD_US TIMEOUT_MS=$TIMEOUT_MS"
-echo "  lbnoded: sample every $SAMPLE, smooth $SMOOTH, weight min $WMIN;" \
-    "haproxy agent-inter ${AGENT_INTER}ms, option httpclose, nbthread 1"
-echo "  capacity $(( 3 * 1000000 / BURN_US * QUOTA_US / PERIOD_US )) req/s" \
-    "without the hog; the hog is a busy loop in node1's cgroup"
-for s in $STRATEGIES; do
-	run_strategy "$s"
+echo "  scenarios $SCENARIOS, $RUNS run(s) a cell; RATE_A=$RATE_A" \
+    "WARMUP=$WARMUP HOG=$HOG AFTER=$AFTER RATES_B=\"$RATES_B\" DUR_B=$DUR_B" \
+    "SKIP_B=$SKIP_B"
+echo "  BURN_US=$BURN_US QUOTA_US=$QUOTA_US QUOTAS_B=\"$QUOTAS_B\"" \
+    "PERIOD_US=$PERIOD_US TIMEOUT_MS=$TIMEOUT_MS COOL=$COOL" \
+    "C_CONNS=$C_CONNS C_SECS=$C_SECS"
+echo "  lbnoded: weight from saturation, sample every $SAMPLE, weight min" \
+    "$WMIN, service port 80, sample cgroup (v1), PSI from" \
+    "${UNIFIED:-/proc/pressure/cpu (no unified hierarchy)}"
+echo "  haproxy: agent-inter ${AGENT_INTER}ms, option httpclose, nbthread 1"
+: >"$LAB_DIR/report"
+: >"$LAB_DIR/swings"
+for r in $(seq "$RUNS"); do
+	for sc in $SCENARIOS; do
+		case $sc in
+		A)	QUOTAS="$QUOTA_US $QUOTA_US $QUOTA_US"
+			set_quotas $QUOTAS
+			for s in $STRAT_A; do run_one A "$RATE_A" "$s" "$r"; done ;;
+		B)	QUOTAS=$QUOTAS_B
+			set_quotas $QUOTAS
+			for rate in $RATES_B; do
+				for s in $STRAT_B; do run_one B "$rate" "$s" "$r"; done
+			done ;;
+		esac
+	done
 done
 echo "  load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# --- the table --------------------------------------------------------------
-echo
-echo "Requests by node; latency in ms from the scheduled start, a failed"
-echo "request ranked above every answer; t_half: seconds from the hog's"
-echo "start until node1 gets under 1/6 of a 1 s window's answers."
-echo
-awk '
-function ms(v) { return v == "FAILED" ? "FAILED" : sprintf("%.1f", v / 1000) }
-BEGIN {
-	printf "%-9s %-5s %6s %6s %6s %6s %5s %5s %5s %5s %8s %8s %8s %6s\n",
-	    "strategy", "phase", "reqs", "node1*", "node2", "node3",
-	    "tmout", "refus", "5xx", "other", "p50", "p99", "p99.9", "t_half"
-}
-{
-	th = $14 == "-" ? "" : $14 == "never" ? "never" : sprintf("%.1f", $14 / 1000)
-	printf "%-9s %-5s %6d %6d %6d %6d %5d %5d %5d %5d %8s %8s %8s %6s\n",
-	    $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, ms($11), ms($12), ms($13), th
-}' "$LAB_DIR/report"
-echo "(* node1 is the one with the hog)"
+: >"$LAB_DIR/medians"
+case " $SCENARIOS " in *" A "*)
+	cell_header "Scenario A, before the hog (node1's fair share 0.333):" "-"
+	cells A pre
+	cell_header "Scenario A, under the hog (t: node1 under half its share, s):" "t_half"
+	cells A hog
+	cell_header "Scenario A, after the hog (t: node1 back to 0.8 of fair, s):" "t_back"
+	cells A post
+	echo
+	echo "node2/node3 weights in HAProxy from +6 s to the hog's end (low high):"
+	awk '$1 ~ /^A\// && $2 != "-" { printf "  %-18s %s %s\n", $1, $2, $3 }' \
+	    "$LAB_DIR/swings"
+esac
+case " $SCENARIOS " in *" B "*)
+	cell_header "Scenario B, quotas $QUOTAS_B of $PERIOD_US (node1's fair share by capacity 0.2):" "-"
+	cells B hog notime
+esac
 
-# HAProxy's weights for node1/node2/node3 around the hog's start, and
-# how far the other two swing once node1 is down to its least.
-hogs=$(awk '$1 == "lbnoded" { print $2, $3 }' "$LAB_DIR/hogtimes")
-awk -v hog="${hogs% *}" -v end="${hogs#* }" '
-BEGIN { split("-1 0 1 2 3 4 6 10 20 29", at, " "); k = 1; lo = 1000; hi = -1 }
-{
-	while (k <= 10 && $1 >= hog + at[k] * 1000000) {
-		line = line sprintf(" %+ds %s/%s/%s", at[k], $2, $3, $4)
-		k++
-	}
-	if ($1 >= hog + 6000000 && $1 < end)
-		for (f = 3; f <= 4; f++) {
-			if ($f < lo) lo = $f
-			if ($f > hi) hi = $f
-		}
+# --- the verdicts -------------------------------------------------------------
+# verdict NAME VALUE LIMIT: "met" when VALUE <= LIMIT.  1e18 stands for
+# failed requests at that percentile, or "never".
+verdict() {
+	awk -v n="$1" -v v="$2" -v l="$3" 'BEGIN {
+		if (v == "" || l == "") r = "no data"
+		else if (v + 0 >= 1e17) r = "NOT met (failed requests, or never)"
+		else if (l + 0 >= 1e17) r = "no reference (it failed)"
+		else r = v + 0 <= l + 0 ? "met" : "NOT met"
+		printf "  %-58s %s\n", n, r }'
 }
-END {
-	print "\nlbnoded weights in HAProxy (node1/node2/node3) by time from the hog:"
-	print " " line
-	if (hi >= 0)
-		printf "node2 and node3 weights from +6 s to the end of the hog: " \
-		    "%d to %d\n", lo, hi
-}' "$LAB_DIR/weights-lbnoded" | tee "$LAB_DIR/swing"
-
-# --- the verdict ------------------------------------------------------------
-awk -v swing="$(awk '/^node2 and node3/ { print $NF - $(NF - 2) }' "$LAB_DIR/swing")" '
-function ms(v) { return v >= 1e18 ? "FAILED" : sprintf("%.1f", v / 1000) }
-function sec(v) { return v == "never" ? v : sprintf("%.1f", v / 1000) }
-$2 == "hog" { p99[$1] = $12 == "FAILED" ? 1e18 : $12; th[$1] = $14 }
-END {
-	a = p99["lbnoded"]; s = p99["static"]; l = p99["leastconn"]
-	v2 = (2 * a <= s) ? "yes" : "NO"
-	vl = (a <= l) ? "yes" : "NO"
-	printf "\np99 under the hog: lbnoded %s ms; static %s ms (at most half: %s);" \
-	    " leastconn %s ms (no worse: %s)\n", ms(a), ms(s), v2, ms(l), vl
-	if (v2 == "yes" && vl == "yes") {
-		print "TARGET MET: lbnoded weights give a p99 under the hog at " \
-		    "least 2x better than static weights and no worse than leastconn."
-		exit
-	}
-	print "TARGET MISSED."
-	printf "- reaction: node1 fell under half its share after %s s with " \
-	    "lbnoded weights, %s s with leastconn; the weight follows the " \
-	    "load only after sample every + smooth samples + agent-inter, " \
-	    "and node1 queues meanwhile.\n", sec(th["lbnoded"]),
-	    sec(th["leastconn"])
-	if (swing > 10)
-		printf "- oscillation: the two other nodes run near their quota " \
-		    "under the hog, where weight = 100 - busy%% swings by %d " \
-		    "points between them with the loop delay, overloading each " \
-		    "in turn.\n", swing
-}' "$LAB_DIR/report"
+med() {	# med SCENARIO PHASE RATE STRATEGY [t]: a median from the tables
+	awk -v sc="$1" -v ph="$2" -v r="$3" -v s="$4" -v c="${5:-p}" \
+	    '$1 == sc && $2 == ph && $3 == r && $4 == s {
+		print c == "t" ? $6 : $5 }' "$LAB_DIR/medians"
+}
+case " $SCENARIOS " in *" A "*)
+	lc=$(med A hog "$RATE_A" leastconn)
+	echo
+	echo "Targets, scenario A (medians):"
+	verdict "rr+lbn p99 under the hog <= 3x leastconn's" \
+	    "$(med A hog "$RATE_A" rr+lbn)" "$(awk -v v="$lc" 'BEGIN { print 3 * v }')"
+	verdict "lc+lbn p99 under the hog <= 1.1x leastconn's" \
+	    "$(med A hog "$RATE_A" lc+lbn)" "$(awk -v v="$lc" 'BEGIN { print 1.1 * v }')"
+	verdict "rr+lbn: node1 under half its share within 1.5 s" \
+	    "$(med A hog "$RATE_A" rr+lbn t)" 1500
+	verdict "rr+lbn: node1 back to 0.8 of fair within 15 s" \
+	    "$(med A post "$RATE_A" rr+lbn t)" 15000
+	verdict "rr+lbn p99 before the hog <= 1.2x static's" \
+	    "$(med A pre "$RATE_A" rr+lbn)" \
+	    "$(awk -v v="$(med A pre "$RATE_A" static)" 'BEGIN { print 1.2 * v }')"
+	verdict "healthy nodes' weights swing <= 10 points (widest run)" \
+	    "$(awk '$1 ~ /^A\// && $2 != "-" { d = $3 - $2; if (d > m) m = d }
+		END { print m + 0 }' "$LAB_DIR/swings")" 10
+esac
+case " $SCENARIOS " in *" B "*)
+	echo
+	echo "Targets, scenario B (medians):"
+	for rate in $RATES_B; do
+		verdict "$rate req/s: rr+lbn p99 <= 1.5x ideal static weights" \
+		    "$(med B hog "$rate" rr+lbn)" \
+		    "$(awk -v v="$(med B hog "$rate" ideal)" 'BEGIN { print 1.5 * v }')"
+	done
+	hi=${RATES_B##* }
+	verdict "$hi req/s: lc+lbn p99 <= 0.7x leastconn (a hypothesis)" \
+	    "$(med B hog "$hi" lc+lbn)" \
+	    "$(awk -v v="$(med B hog "$hi" leastconn)" 'BEGIN { print 0.7 * v }')"
+esac
+case " $SCENARIOS " in *" C "*) scenario_c ;; esac
+exit 0

@@ -16,15 +16,18 @@
  * local (the generator could not even open a socket).  NODE is the
  * name the backend wrote as "node=NAME", or "-".
  *
- * report prints two lines, for the requests scheduled between
- * HOG_START_US and HOG_END_US (realtime, microseconds) and for all:
- *	LABEL PHASE N COUNT... TIMEOUT REFUSED 5XX OTHER P50 P99 P999 THALF
+ * report prints four lines, for the requests scheduled before
+ * HOG_START_US (PHASE pre), between it and HOG_END_US (hog; realtime,
+ * microseconds), after (post) and for all:
+ *	LABEL PHASE N COUNT... TIMEOUT REFUSED 5XX OTHER P50 P99 P999 T
  * with one COUNT per name in NODES (comma-separated), latencies in
  * microseconds, a failed request ranked above every answer (printed as
- * FAILED when a percentile falls on one), and THALF the time from
- * HOG_START_US until the share of node HOGGED, over the answered
- * requests of a sliding one-second window, first falls below one
- * sixth (half of its fair third), in milliseconds, or "never".
+ * FAILED when a percentile falls on one).  T, on the hog line, is the
+ * time from HOG_START_US until the share of node HOGGED, over the
+ * answered requests of a sliding one-second window, first falls below
+ * one sixth (half of its fair third); on the post line, the time from
+ * HOG_END_US until that share is back to 0.8 of its fair third; in
+ * milliseconds, or "never"; "-" on the others.
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -384,10 +387,14 @@ print_pct(const uint64_t *sorted, size_t n, double q)
 		printf(" %" PRIu64, sorted[k]);
 }
 
-/* The first sliding window after the hog with the hogged share < 1/6. */
+/*
+ * The time from start to the first sliding window (ending by end) in
+ * which the hogged node's share of the answers is below num/den, or,
+ * with above set, at least num/den; or "never".
+ */
 static void
-print_thalf(const struct rec *recs, size_t n, uint64_t start, uint64_t end,
-    int hogged)
+print_share_time(const struct rec *recs, size_t n, uint64_t start,
+    uint64_t end, int hogged, size_t num, size_t den, int above)
 {
 	uint64_t	 t;
 	size_t		 i, total, mine;
@@ -401,7 +408,8 @@ print_thalf(const struct rec *recs, size_t n, uint64_t start, uint64_t end,
 			total++;
 			mine += recs[i].node == hogged;
 		}
-		if (total > 0 && mine * 6 < total) {
+		if (total > 0 && (above ? mine * den >= total * num :
+		    mine * den < total * num)) {
 			printf(" %" PRIu64 "\n", (t - start) / 1000);
 			return;
 		}
@@ -468,7 +476,7 @@ report(int argc, char *argv[])
 {
 	char		*names[MAX_NODES], *list, *tok, res[16], node[64];
 	struct rec	*recs;
-	uint64_t	 hog0, hog1, t, lat;
+	uint64_t	 hog0, hog1, t, lat, last;
 	size_t		 n = 0, nnodes = 0, i;
 	int		 hogged = -1, line = 0;
 	FILE		*fp;
@@ -510,8 +518,15 @@ report(int argc, char *argv[])
 	if (ferror(fp) || !feof(fp))
 		errx(1, "%s: unreadable after %zu records", argv[7], n);
 	fclose(fp);
+	for (i = 0, last = 0; i < n; i++)
+		if (recs[i].t_us > last)
+			last = recs[i].t_us;
+	print_phase(argv[2], "pre", recs, n, 0, hog0, nnodes);
+	printf(" -\n");
 	print_phase(argv[2], "hog", recs, n, hog0, hog1, nnodes);
-	print_thalf(recs, n, hog0, hog1, hogged);
+	print_share_time(recs, n, hog0, hog1, hogged, 1, 6, 0);
+	print_phase(argv[2], "post", recs, n, hog1, UINT64_MAX, nnodes);
+	print_share_time(recs, n, hog1, last, hogged, 4, 15, 1);
 	print_phase(argv[2], "all", recs, n, 0, UINT64_MAX, nnodes);
 	printf(" -\n");
 	free(recs);

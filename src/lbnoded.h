@@ -42,6 +42,7 @@
 #define LB_MAX			32	/* lb allowlist entries */
 #define VIP_ENTRIES_MAX		65536	/* hard cap on one desired state */
 #define CTL_FAIL_MAX		2048	/* IMSG_CTL_FAIL, with its NUL */
+#define SERVICE_PORTS_MAX	16	/* port ranges "service port" watches */
 
 /* The fd every child finds its imsg channel to the monitor on. */
 #define CHILD_IMSG_FD		3
@@ -65,7 +66,13 @@ enum weight_source {
 	WEIGHT_CPU,
 	WEIGHT_LOADAVG,
 	WEIGHT_MEMORY,
-	WEIGHT_MAX_OF
+	WEIGHT_MAX_OF,
+	WEIGHT_SATURATION	/* capacity x saturation, see weight.c */
+};
+
+enum weight_capacity {
+	CAPACITY_QUOTA,		/* the cgroup's CPU quota, of the host's CPUs */
+	CAPACITY_OFF
 };
 
 enum vip_mode {
@@ -138,7 +145,6 @@ struct lbn_settings {
 	uint16_t		 port;
 	uint16_t		 agent_port;			/* 0 = off */
 	uint16_t		 http_port;			/* 0 = off */
-	uint16_t		 sample_every;			/* seconds */
 	uint16_t		 smooth;			/* samples */
 	uint16_t		 announce_every;		/* seconds, 0 = off */
 	uint8_t			 weight_min;
@@ -147,7 +153,13 @@ struct lbn_settings {
 	uint8_t			 on_exit;			/* enum exit_action */
 	uint8_t			 nlb;
 	uint8_t			 naccept;
+	uint8_t			 weight_capacity;		/* enum weight_capacity */
+	uint8_t			 nservice;			/* 0: the vips' tcp ports */
 	uint8_t			 pad[2];
+	uint32_t		 sample_ms;			/* sample every */
+	struct {
+		uint16_t	 lo, hi;
+	}			 service[SERVICE_PORTS_MAX];	/* tcp ports served */
 	/* Filled in by the monitor, not the parser: */
 	uint8_t			 node_id[16];			/* from /etc/machine-id */
 	char			 hostname[NAME_MAX_LEN];
@@ -265,7 +277,12 @@ enum procfd_kind {
 	PROCFD_CGROUP_USAGE,	/* cpu.stat or cpuacct.usage */
 	PROCFD_CGROUP_QUOTA,	/* cpu.max or cpu.cfs_quota_us */
 	PROCFD_CGROUP_PERIOD,	/* cpu.cfs_period_us (v1 only) */
-	PROCFD_UPTIME		/* /proc/uptime */
+	PROCFD_UPTIME,		/* /proc/uptime */
+	PROCFD_PRESSURE,	/* cpu.pressure or /proc/pressure/cpu */
+	PROCFD_CGROUP_CPUSTAT,	/* cpu.stat of a v1 cpu hierarchy: throttling */
+	PROCFD_SNMP,		/* /proc/net/snmp: PassiveOpens */
+	PROCFD_SOCKDIAG,	/* a NETLINK_SOCK_DIAG socket, not a file */
+	PROCFD_MAX
 };
 
 struct procfd_msg {
@@ -355,6 +372,26 @@ struct ctl_status {
 	uint64_t		 dropped[DROP_MAX];
 	uint32_t		 restarts[PROC_MAX];
 	struct iface_msg	 iface;		/* af 0 in both: no usable address */
+	/* The saturation signals, of the last tick: */
+	uint32_t		 signals_missing;	/* 1 << enum signal */
+	uint32_t		 stall_x100;		/* CPU stall share, 0-10000 */
+	uint32_t		 throttled_x100;	/* throttled share, 0-10000 */
+	uint32_t		 queued;		/* in accept queues */
+	uint32_t		 established;		/* on the service ports */
+	uint32_t		 completions_x100;	/* per second, x100 */
+	uint32_t		 delay_us;		/* in flight / completion rate */
+	uint32_t		 saturation_x100;	/* P, 0-10000 */
+	uint32_t		 capacity_x100;		/* A, 0-10000 */
+};
+
+/* The signals of "weight from saturation", for what is missing. */
+enum signal {
+	SIGNAL_PRESSURE,	/* PSI */
+	SIGNAL_THROTTLE,	/* cgroup cpu.stat throttled time */
+	SIGNAL_SOCKDIAG,	/* accept queues, established connections */
+	SIGNAL_COMPLETIONS,	/* PassiveOpens */
+	SIGNAL_QUOTA,		/* the cgroup's quota, for the capacity */
+	SIGNAL_MAX
 };
 
 struct ctl_lb {

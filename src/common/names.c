@@ -16,6 +16,14 @@ static const char *const mode_names[] = {
 	[MODE_LOOPBACK] = "loopback",
 };
 
+static const char *const signal_names[SIGNAL_MAX] = {
+	[SIGNAL_PRESSURE] = "pressure",
+	[SIGNAL_THROTTLE] = "throttle",
+	[SIGNAL_SOCKDIAG] = "sockdiag",
+	[SIGNAL_COMPLETIONS] = "completions",
+	[SIGNAL_QUOTA] = "quota",
+};
+
 static const char *const drop_names[DROP_MAX] = {
 	[DROP_SHORT] = "short",
 	[DROP_MAGIC] = "magic",
@@ -86,6 +94,12 @@ const char *
 drop_name(unsigned int v)
 {
 	return NAME_OF(drop_names, v);
+}
+
+const char *
+signal_name(unsigned int v)
+{
+	return NAME_OF(signal_names, v);
 }
 
 const char *

@@ -16,5 +16,6 @@ const char	*mode_name(unsigned int);
 const char	*proto_name(unsigned int);
 const char	*drop_name(unsigned int);
 const char	*proc_name(unsigned int);
+const char	*signal_name(unsigned int);
 
 #endif /* NAMES_H */

@@ -236,6 +236,89 @@ iface_json(FILE *f, const struct iface_msg *ifp)
 	    ifp->addr6.af != 0 ? "true" : "false");
 }
 
+/* The signals missing, comma-separated, or "none". */
+static void
+print_missing(FILE *f, uint32_t missing, const char *quote)
+{
+	const char	*sep = "";
+	size_t		 i;
+
+	for (i = 0; i < SIGNAL_MAX; i++)
+		if (missing & (1U << i)) {
+			fprintf(f, "%s%s%s%s", sep, quote, signal_name(i), quote);
+			sep = ",";
+		}
+	if (*sep == '\0' && *quote == '\0')
+		fprintf(f, "none");
+}
+
+/* "weight from saturation": saturation_x100 is never 0 there. */
+static void
+status_print_signals(FILE *f, const struct ctl_status *st)
+{
+	if (st->saturation_x100 == 0)
+		return;
+	fprintf(f, "saturation:     P ");
+	print_x100(f, st->saturation_x100);
+	fprintf(f, " %%, capacity ");
+	print_x100(f, st->capacity_x100);
+	fprintf(f, " %%\ncpu stall:      ");
+	print_x100(f, st->stall_x100);
+	fprintf(f, " %%, throttled ");
+	print_x100(f, st->throttled_x100);
+	fprintf(f, " %%\nservice ports:  %u queued, %u established, ",
+	    st->queued, st->established);
+	print_x100(f, st->completions_x100);
+	fprintf(f, " completions/s, delay %u.%03u ms\nsignals missing: ",
+	    st->delay_us / 1000, st->delay_us % 1000);
+	print_missing(f, st->signals_missing, "");
+	fputc('\n', f);
+}
+
+/* ,"name":12.34, or ,"name":null when the figure does not apply */
+static void
+json_x100_or_null(FILE *f, const char *name, int applies, uint32_t v)
+{
+	fprintf(f, ",\"%s\":", name);
+	if (applies)
+		print_x100(f, v);
+	else
+		fputs("null", f);
+}
+
+/* ,"name":N, or ,"name":null */
+static void
+json_u32_or_null(FILE *f, const char *name, int applies, uint32_t v)
+{
+	if (applies)
+		fprintf(f, ",\"%s\":%u", name, v);
+	else
+		fprintf(f, ",\"%s\":null", name);
+}
+
+/* Every member on every status; null but under "weight from saturation". */
+static void
+status_json_signals(FILE *f, const struct ctl_status *st)
+{
+	int	 sat = st->saturation_x100 != 0;
+
+	json_x100_or_null(f, "saturation_pct", sat, st->saturation_x100);
+	json_x100_or_null(f, "capacity_pct", sat, st->capacity_x100);
+	json_x100_or_null(f, "cpu_stall_pct", sat, st->stall_x100);
+	json_x100_or_null(f, "throttled_pct", sat, st->throttled_x100);
+	json_u32_or_null(f, "queued", sat, st->queued);
+	json_u32_or_null(f, "established", sat, st->established);
+	json_x100_or_null(f, "completions_per_s", sat, st->completions_x100);
+	json_u32_or_null(f, "delay_us", sat, st->delay_us);
+	if (!sat) {
+		fprintf(f, ",\"signals_missing\":null");
+		return;
+	}
+	fprintf(f, ",\"signals_missing\":[");
+	print_missing(f, st->signals_missing, "\"");
+	fputc(']', f);
+}
+
 static void
 status_print(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 {
@@ -252,7 +335,9 @@ status_print(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 	print_x100(f, st->loadavg_x100);
 	fprintf(f, "\nmemory used:    ");
 	print_x100(f, st->mem_used_pct_x100);
-	fprintf(f, " %%\nuptime:         ");
+	fprintf(f, " %%\n");
+	status_print_signals(f, st);
+	fprintf(f, "uptime:         ");
 	print_uptime(f, st->uptime);
 	fprintf(f, "\ngeneration:     %llu\n",
 	    (unsigned long long)st->generation);
@@ -287,6 +372,7 @@ status_json(FILE *f, const struct ctl_status *st, const struct lb_list *l)
 	iface_json(f, &st->iface);
 	json_load(f, st->busy_pct_x100, st->loadavg_x100,
 	    st->mem_used_pct_x100);
+	status_json_signals(f, st);
 	fprintf(f, ",\"daemon_uptime_s\":%llu,\"generation\":%llu,"
 	    "\"rx_packets\":%llu,\"tx_packets\":%llu,"
 	    "\"agent_queries\":%llu,\"http_queries\":%llu,\"dropped\":{",

@@ -4,6 +4,12 @@
  * than the host's /proc/stat.  v2 keeps usage and quota side by side
  * (cpu.stat, cpu.max); v1 splits them across the cpuacct and cpu
  * hierarchies, which may or may not be mounted together.
+ *
+ * For "weight from saturation" also the CPU pressure (PSI) and the
+ * throttled time.  PSI is a cgroup v2 file: on a hybrid host, whose
+ * controllers are v1, it is in the unified hierarchy, at the same path
+ * under /sys/fs/cgroup/unified.  Without a cgroup, or without its
+ * cpu.pressure, the whole system's /proc/pressure/cpu.
  */
 #include <sys/stat.h>
 
@@ -22,7 +28,13 @@ struct cgroup_files {
 	char	 usage[PATH_MAX_LEN];
 	char	 quota[PATH_MAX_LEN];
 	char	 period[PATH_MAX_LEN];	/* v1 only */
+	char	 cpustat[PATH_MAX_LEN];	/* v1 only: throttled_time */
+	char	 pressure[PATH_MAX_LEN];	/* "": /proc/pressure/cpu */
 };
+
+#define CG_ROOT		"/sys/fs/cgroup/"
+#define CG_UNIFIED	"/sys/fs/cgroup/unified"
+#define PSI_SYSTEM	"/proc/pressure/cpu"
 
 /* The config in force; a reload's candidate is found in "found". */
 static struct cgroup_files	 cg, found;
@@ -51,6 +63,25 @@ sibling(const char *dir, const char *from, const char *to, char *out)
 	return 0;
 }
 
+/*
+ * "/sys/fs/cgroup/cpu/x" -> "/sys/fs/cgroup/unified/x/cpu.pressure",
+ * if the unified hierarchy has that cgroup.
+ */
+static void
+unified_pressure(const char *dir)
+{
+	char		 unified[PATH_MAX_LEN];
+	const char	*rel;
+
+	found.pressure[0] = '\0';
+	if (strncmp(dir, CG_ROOT, strlen(CG_ROOT)) != 0 ||
+	    (rel = strchr(dir + strlen(CG_ROOT), '/')) == NULL ||
+	    snprintf(unified, sizeof(unified), "%s%s", CG_UNIFIED, rel) >=
+	    (int)sizeof(unified) ||
+	    !exists(unified, "cpu.pressure", found.pressure))
+		found.pressure[0] = '\0';
+}
+
 static int
 cgroup_v1(const char *dir)
 {
@@ -73,6 +104,9 @@ cgroup_v1(const char *dir)
 period:
 	if (!exists(dir, "cpu.cfs_period_us", found.period))
 		return -1;
+	if (!exists(dir, "cpu.stat", found.cpustat))
+		found.cpustat[0] = '\0';
+	unified_pressure(dir);
 	found.version = 1;
 	return 0;
 }
@@ -82,6 +116,8 @@ cgroup_dir(const char *dir)
 {
 	if (exists(dir, "cpu.stat", found.usage) &&
 	    exists(dir, "cpu.max", found.quota)) {
+		if (!exists(dir, "cpu.pressure", found.pressure))
+			found.pressure[0] = '\0';
 		found.version = 2;
 		return 0;
 	}
@@ -150,8 +186,12 @@ cgroup_prepare(const struct lbn_settings *s)
 		    s->cgroup);
 		return -1;
 	}
-	log_debug("cgroup v%d: %s, %s", found.version, found.usage,
-	    found.quota);
+	if (found.pressure[0] == '\0')
+		log_info("sample cgroup %s: no cpu.pressure, the system's CPU "
+		    "pressure stands in", s->cgroup);
+	log_debug("cgroup v%d: %s, %s, pressure %s", found.version,
+	    found.usage, found.quota,
+	    found.pressure[0] ? found.pressure : PSI_SYSTEM);
 	cg = found;	/* the last step of confsend_prepare: it will apply */
 	return 0;
 }
@@ -170,13 +210,21 @@ cgroup_send_file(enum procfd_kind kind, const char *path)
 	proc_send(PROC_REPORTER, IMSG_REP_PROCFD, 0, fd, &pm, sizeof(pm));
 }
 
+/* The cgroup's files, and the CPU pressure: the cgroup's or the system's. */
 void
 cgroup_send(void)
 {
+	if (cg.pressure[0] != '\0')
+		cgroup_send_file(PROCFD_PRESSURE, cg.pressure);
+	else if (access(PSI_SYSTEM, R_OK) == 0)
+		cgroup_send_file(PROCFD_PRESSURE, PSI_SYSTEM);
 	if (cg.version == 0)
 		return;
 	cgroup_send_file(PROCFD_CGROUP_USAGE, cg.usage);
 	cgroup_send_file(PROCFD_CGROUP_QUOTA, cg.quota);
-	if (cg.version == 1)
+	if (cg.version == 1) {
 		cgroup_send_file(PROCFD_CGROUP_PERIOD, cg.period);
+		if (cg.cpustat[0] != '\0')
+			cgroup_send_file(PROCFD_CGROUP_CPUSTAT, cg.cpustat);
+	}
 }

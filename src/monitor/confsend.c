@@ -8,6 +8,9 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -43,6 +46,7 @@ static const struct {
 	{ PROCFD_LOADAVG,	"/proc/loadavg" },
 	{ PROCFD_MEMINFO,	"/proc/meminfo" },
 	{ PROCFD_UPTIME,	"/proc/uptime" },
+	{ PROCFD_SNMP,		"/proc/net/snmp" },
 };
 
 /* The interface of the IPv4 default route, as the old module's "udp eth0". */
@@ -204,6 +208,42 @@ node_identity(struct lbn_settings *s)
 	lbnp_node_id(s->node_id, n > 0 ? id : NULL, s->hostname);
 }
 
+/*
+ * Without "service port", the TCP ports of the vip blocks, as the
+ * service sees them (after a redirect's "to").
+ */
+static void
+service_ports_default(struct lbn_conf *conf)
+{
+	struct lbn_settings	*s = &conf->s;
+	const struct dr_entry	*e;
+	uint16_t		 lo, hi;
+	size_t			 i, j;
+
+	if (s->nservice != 0)
+		return;
+	for (i = 0; i < conf->nentries; i++) {
+		e = &conf->entries[i];
+		if (e->proto != IPPROTO_TCP)
+			continue;
+		lo = e->to_port ? e->to_port : e->port_lo;
+		hi = e->to_port ? e->to_port : e->port_hi;
+		for (j = 0; j < s->nservice; j++)
+			if (s->service[j].lo == lo && s->service[j].hi == hi)
+				break;
+		if (j < s->nservice)
+			continue;
+		if (s->nservice == SERVICE_PORTS_MAX) {
+			log_warnx("more than %d tcp port ranges in the vip "
+			    "blocks: the rest are not watched; say which with "
+			    "\"service port\"", SERVICE_PORTS_MAX);
+			return;
+		}
+		s->service[s->nservice].lo = lo;
+		s->service[s->nservice++].hi = hi;
+	}
+}
+
 int
 confsend_prepare(struct lbn_conf *conf)
 {
@@ -211,6 +251,7 @@ confsend_prepare(struct lbn_conf *conf)
 	struct iface_msg	 now, none;
 
 	node_identity(s);
+	service_ports_default(conf);
 	conf->follow_default = s->interface[0] == '\0';
 	memset(&none, 0, sizeof(none));
 	interface_lookup(conf, &now);
@@ -340,6 +381,24 @@ send_lbnp_sockets(uint16_t port)
 	send_fd(IMSG_REP_LBNP_SOCK, fd6, NULL, 0);
 }
 
+/*
+ * The reporter reads the service ports' queues from the kernel over
+ * NETLINK_SOCK_DIAG; it cannot create the socket itself.
+ */
+static void
+send_sockdiag(void)
+{
+	struct procfd_msg	 pm = { .kind = PROCFD_SOCKDIAG };
+	int			 fd;
+
+	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    NETLINK_SOCK_DIAG)) == -1) {
+		log_warn("sock_diag netlink socket");
+		return;
+	}
+	send_fd(IMSG_REP_PROCFD, fd, &pm, sizeof(pm));
+}
+
 static void
 send_procfds(const struct lbn_conf *conf)
 {
@@ -357,6 +416,7 @@ send_procfds(const struct lbn_conf *conf)
 		send_fd(IMSG_REP_PROCFD, fd, &pm, sizeof(pm));
 	}
 	cgroup_send();
+	send_sockdiag();
 }
 
 /*

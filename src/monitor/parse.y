@@ -145,6 +145,8 @@ static int	 in_range(const char *, int64_t, int64_t, int64_t);
 static void	 set_string(char *, size_t, const char *, char *);
 static void	 set_path(char *, const char *, char *);
 static void	 set_interface(char *);
+static void	 set_sample_ms(char *);
+static void	 set_service_ports(void);
 static int	 parse_prefix(const char *, char *, struct lbn_addr *);
 static void	 add_lb(char *);
 static void	 macro_set(char *, char *);
@@ -178,6 +180,8 @@ static void	 accept_rule(char *, uint8_t, int64_t);
 %token	STATE "state" ON "on" EXIT "exit" REMOVE "remove" KEEP "keep"
 %token	VIP "vip" MODE "mode" REDIRECT "redirect" DNAT "dnat"
 %token	LOOPBACK "loopback" TCP "tcp" UDP "udp" TO "to" ACCEPT "accept"
+%token	SERVICE "service" SATURATION "saturation" CAPACITY "capacity"
+%token	QUOTA "quota"
 %token	ERROR "error"
 %token	<string>	STRING "string"
 %token	<number>	NUMBER "number"
@@ -241,8 +245,10 @@ main		: INTERFACE STRING		{
 		}
 		| SAMPLE EVERY NUMBER		{
 			if (in_range("sample every", $3, 1, 3600))
-				newconf.s.sample_every = $3;
+				newconf.s.sample_ms = $3 * 1000;
 		}
+		| SAMPLE EVERY STRING		{ set_sample_ms($3); }
+		| SERVICE PORT portspec		{ set_service_ports(); }
 		| SAMPLE CGROUP STRING		{
 			set_path(newconf.s.cgroup, "sample cgroup", $3);
 			note_where(ITEM_CGROUP);
@@ -257,6 +263,12 @@ main		: INTERFACE STRING		{
 		}
 		| WEIGHT weightlimits		{ weight_where = here(); }
 		| WEIGHT FROM weightsource	{ newconf.s.weight_from = $3; }
+		| WEIGHT CAPACITY QUOTA		{
+			newconf.s.weight_capacity = CAPACITY_QUOTA;
+		}
+		| WEIGHT CAPACITY OFF		{
+			newconf.s.weight_capacity = CAPACITY_OFF;
+		}
 		| ANNOUNCE EVERY NUMBER		{
 			if (in_range("announce every", $3, 1, 3600))
 				newconf.s.announce_every = $3;
@@ -303,6 +315,7 @@ weightsource	: CPU				{ $$ = WEIGHT_CPU; }
 		| LOADAVG			{ $$ = WEIGHT_LOADAVG; }
 		| MEMORY			{ $$ = WEIGHT_MEMORY; }
 		| MAX				{ $$ = WEIGHT_MAX_OF; }
+		| SATURATION			{ $$ = WEIGHT_SATURATION; }
 		;
 
 vip		: VIP STRING '{'		{ vip_begin($2); $2 = NULL; }
@@ -394,6 +407,7 @@ static const struct keyword keywords[] = {
 	{ "agent",	AGENT },
 	{ "announce",	ANNOUNCE },
 	{ "auto",	AUTO },
+	{ "capacity",	CAPACITY },
 	{ "cgroup",	CGROUP },
 	{ "chroot",	CHROOT },
 	{ "control",	CONTROL },
@@ -418,9 +432,12 @@ static const struct keyword keywords[] = {
 	{ "off",	OFF },
 	{ "on",		ON },
 	{ "port",	PORT },
+	{ "quota",	QUOTA },
 	{ "redirect",	REDIRECT },
 	{ "remove",	REMOVE },
 	{ "sample",	SAMPLE },
+	{ "saturation",	SATURATION },
+	{ "service",	SERVICE },
 	{ "smooth",	SMOOTH },
 	{ "socket",	SOCKET },
 	{ "state",	STATE },
@@ -705,6 +722,44 @@ set_interface(char *s)
 	}
 	conf_error("interface \"%s\" is not a valid interface name", s);
 	free(s);
+}
+
+/*
+ * "sample every 250ms": milliseconds, for the fast tick of "weight
+ * from saturation".  A bare number is seconds, as it always was.
+ */
+static void
+set_sample_ms(char *s)
+{
+	char		*end;
+	long long	 ms;
+
+	errno = 0;
+	ms = strtoll(s, &end, 10);
+	if (end == s || strcmp(end, "ms") != 0 || errno == ERANGE)
+		conf_error("sample every \"%s\": seconds, or milliseconds "
+		    "as in 250ms", s);
+	else if (in_range("sample every (ms)", ms, 50, 3600000))
+		newconf.s.sample_ms = (uint32_t)ms;
+	free(s);
+}
+
+/* "service port 80" or "service port { 80 8000-8080 }". */
+static void
+set_service_ports(void)
+{
+	size_t	 i;
+
+	if (nplist > SERVICE_PORTS_MAX) {
+		conf_error("service port: too many ports and ranges "
+		    "(at most %d)", SERVICE_PORTS_MAX);
+		return;
+	}
+	for (i = 0; i < nplist; i++) {
+		newconf.s.service[i].lo = (uint16_t)plist[i].lo;
+		newconf.s.service[i].hi = (uint16_t)plist[i].hi;
+	}
+	newconf.s.nservice = (uint8_t)nplist;
 }
 
 /* An address or prefix without host bits, for lb and accept. */
@@ -1572,12 +1627,13 @@ conf_defaults(struct lbn_settings *s)
 	s->port = LBNP_PORT;
 	s->agent_port = AGENT_PORT;
 	s->http_port = 0;
-	s->sample_every = 1;
-	s->smooth = 5;
+	s->sample_ms = 250;
+	s->smooth = 20;		/* 5 s, as 5 samples of 1 s were */
 	s->announce_every = 10;
 	s->weight_min = 1;
 	s->weight_max = 100;
 	s->weight_from = WEIGHT_CPU;
+	s->weight_capacity = CAPACITY_QUOTA;
 	s->on_exit = EXIT_REMOVE;
 }
 

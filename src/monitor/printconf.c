@@ -17,6 +17,7 @@ static const char *const weight_sources[] = {
 	[WEIGHT_LOADAVG] = "loadavg",
 	[WEIGHT_MEMORY] = "memory",
 	[WEIGHT_MAX_OF] = "max",
+	[WEIGHT_SATURATION] = "saturation",
 };
 
 /* A quoted string, with the two characters the lexer unescapes. */
@@ -59,6 +60,23 @@ print_range(FILE *fp, uint16_t lo, uint16_t hi)
 }
 
 static void
+print_service_ports(FILE *fp, const struct lbn_settings *s)
+{
+	unsigned int	 i;
+
+	if (s->nservice == 0) {
+		fprintf(fp, "# service port: the tcp ports of the vip blocks\n");
+		return;
+	}
+	fprintf(fp, "service port {");
+	for (i = 0; i < s->nservice && i < SERVICE_PORTS_MAX; i++) {
+		fputc(' ', fp);
+		print_range(fp, s->service[i].lo, s->service[i].hi);
+	}
+	fprintf(fp, " }\n");
+}
+
+static void
 print_settings(FILE *fp, const struct lbn_settings *s)
 {
 	char		 buf[ADDR_STRLEN];
@@ -79,7 +97,10 @@ print_settings(FILE *fp, const struct lbn_settings *s)
 		print_option(fp, "key file", s->keyfile);
 	else
 		fprintf(fp, "# key file: none, LBNP is not authenticated\n");
-	fprintf(fp, "sample every %u\n", s->sample_every);
+	if (s->sample_ms % 1000 == 0)
+		fprintf(fp, "sample every %u\n", s->sample_ms / 1000);
+	else
+		fprintf(fp, "sample every %ums\n", s->sample_ms);
 	if (strcmp(s->cgroup, "auto") == 0)
 		fprintf(fp, "sample cgroup auto\n");
 	else if (s->cgroup[0] != '\0')
@@ -90,8 +111,11 @@ print_settings(FILE *fp, const struct lbn_settings *s)
 	fprintf(fp, "smooth %u\n", s->smooth);
 	fprintf(fp, "weight min %u max %u\n", s->weight_min, s->weight_max);
 	fprintf(fp, "weight from %s\n",
-	    s->weight_from <= WEIGHT_MAX_OF ? weight_sources[s->weight_from] :
-	    "cpu");
+	    s->weight_from <= WEIGHT_SATURATION ?
+	    weight_sources[s->weight_from] : "cpu");
+	fprintf(fp, "weight capacity %s\n",
+	    s->weight_capacity == CAPACITY_OFF ? "off" : "quota");
+	print_service_ports(fp, s);
 	if (s->announce_every == 0)
 		fprintf(fp, "announce off\n");
 	else

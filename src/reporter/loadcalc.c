@@ -193,6 +193,75 @@ cgroup2_usage_parse(const char *buf, uint64_t *usage_ns)
 	return 0;
 }
 
+/*
+ * Pressure stall information, /proc/pressure/cpu or a cgroup's
+ * cpu.pressure: the "some" line's total, microseconds during which at
+ * least one task was runnable and waited for a CPU.  The avg10 figures
+ * are the kernel's own smoothing, 2 s at best; the total is a counter
+ * the caller turns into a share of each tick.
+ */
+int
+psi_some_parse(const char *buf, uint64_t *total_us)
+{
+	const char	*p;
+
+	if (strncmp(buf, "some ", 5) != 0)
+		return -1;
+	if ((p = strstr(buf, " total=")) == NULL)
+		return -1;
+	return parse_u64(p + 7, total_us) == NULL ? -1 : 0;
+}
+
+/*
+ * The time a cgroup was throttled by its quota, in nanoseconds, from
+ * cpu.stat: v2 writes "throttled_usec", v1 "throttled_time" (ns).
+ */
+int
+cgroup_throttled_parse(const char *buf, uint32_t version, uint64_t *ns)
+{
+	uint64_t	 v;
+
+	if (version == 1)
+		return find_key_u64(buf, "throttled_time", ns);
+	if (find_key_u64(buf, "throttled_usec", &v) == -1 ||
+	    v > UINT64_MAX / 1000)
+		return -1;
+	*ns = v * 1000;
+	return 0;
+}
+
+/*
+ * /proc/net/snmp: a "Tcp:" line of names, then a "Tcp:" line of
+ * values; PassiveOpens counts the connections accepted from a client's
+ * handshake.
+ */
+int
+snmp_passive_opens_parse(const char *buf, uint64_t *opens)
+{
+	const char	*names, *values, *p;
+	size_t		 col = 0, i;
+
+	/* col: the columns before PassiveOpens, the blanks between names. */
+	if ((names = strstr(buf, "\nTcp: ")) == NULL ||
+	    (values = strstr(names + 1, "\nTcp: ")) == NULL)
+		return -1;
+	if ((p = strstr(names, " PassiveOpens")) == NULL || p > values)
+		return -1;
+	for (; names < p; names++)
+		if (*names == ' ')
+			col++;
+	/* The values before it; MaxConn is -1 (no limit). */
+	p = values + 6;
+	for (i = 0; i < col; i++) {
+		p = skip_blanks(p);
+		if (*p == '-')
+			p++;
+		if ((p = parse_u64(p, opens)) == NULL)
+			return -1;
+	}
+	return parse_u64(p, opens) == NULL ? -1 : 0;
+}
+
 /* cgroup v1 cpuacct.usage: nanoseconds. */
 int
 cgroup1_usage_parse(const char *buf, uint64_t *usage_ns)
@@ -297,6 +366,20 @@ loadavg_per_cpu_x100(uint32_t load1_x100, uint32_t ncpu)
 	if (ncpu == 0)
 		ncpu = 1;
 	return (load1_x100 + ncpu / 2) / ncpu;
+}
+
+/*
+ * The share of an interval of dt that a counter of the same unit grew
+ * by, e.g. stalled microseconds over elapsed microseconds.  A counter
+ * that went back gives no share.
+ */
+int
+counter_share_x100(uint64_t prev, uint64_t cur, uint64_t dt, uint32_t *share)
+{
+	if (cur < prev || dt == 0)
+		return -1;
+	*share = share_x100((double)(cur - prev), (double)dt);
+	return 0;
 }
 
 void

@@ -24,17 +24,46 @@ struct load {
 	uint64_t	 uptime;	/* seconds since boot, /proc/uptime */
 };
 
+/*
+ * The saturation signals of one tick (see sample.c), and what "weight
+ * from saturation" makes of them (weight.c).
+ */
+struct signals {
+	uint32_t	 missing;	/* 1 << enum signal, this tick */
+	uint32_t	 stall_x100;	/* CPU stall share: PSI, else throttled */
+	uint32_t	 throttled_x100; /* throttled share of the tick */
+	uint32_t	 busy_x100;	/* the CPU busy share, the last resort */
+	uint32_t	 queued;	/* in the service ports' accept queues */
+	uint32_t	 established;	/* connections on the service ports */
+	uint32_t	 completions_x100; /* connections a second, x100 */
+	uint32_t	 delay_us;	/* established / completion rate */
+	uint32_t	 capacity_x100;	/* A: 10000 = the whole host */
+};
+
+struct saturation {
+	uint32_t	 p_x100;	/* P: 10000 = not saturated at all */
+	uint32_t	 over;		/* ticks in a row over a threshold */
+};
+
+struct sockdiag_count {
+	uint32_t	 queued;
+	uint32_t	 established;
+};
+
 struct reporter {
 	struct event_base	*base;
 	struct imsgev		 iev_monitor;
 	struct lbn_settings	 conf;
 	int			 configured;	/* IMSG_CONF_END seen */
 	struct key_msg		 key;
-	int			 procfd[PROCFD_UPTIME + 1];
+	int			 procfd[PROCFD_MAX];
 	uint32_t		 cgroup_version;
 	uint32_t		 admin;		/* enum admin_state */
 	uint32_t		 weight;	/* what we report, after hysteresis */
 	struct load		 load;
+	struct signals		 signals;
+	struct saturation	 saturation;
+	uint32_t		 signals_missing; /* 1 << enum signal, said */
 	uint64_t		 generation;	/* last accepted LB CONFIG */
 	struct rep_counters	 counters;	/* since the daemon started */
 	uint32_t		 restarts[PROC_MAX];
@@ -55,9 +84,19 @@ void	 sample_start(void);
 void	 sample_set_procfd(uint32_t, uint32_t, int);	/* kind, cgroup version, fd */
 void	 sample_close_procfds(void);
 
+/* sockdiag.c: queues and connections on the service ports */
+int	 sockdiag_count(int, const struct lbn_settings *, int,
+	    struct sockdiag_count *);
+
 /* weight.c */
 uint32_t weight_target(const struct load *, const struct lbn_settings *);
 uint32_t weight_hysteresis(uint32_t, uint32_t, const struct lbn_settings *);
+void	 saturation_init(struct saturation *);
+void	 saturation_step(struct saturation *, const struct signals *,
+	    uint32_t);
+uint32_t weight_saturation(const struct saturation *, const struct signals *,
+	    const struct lbn_settings *);
+uint32_t weight_update(uint32_t, uint32_t, uint32_t, uint64_t, uint64_t *);
 
 /* lbtrack.c: the lb allowlist and the table of LBs seen */
 int	 lb_allowed(const struct sockaddr *);

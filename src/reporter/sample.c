@@ -6,6 +6,12 @@
  * The CPU busy share is measured over each sampling interval and
  * smoothed over conf.smooth intervals; the load average and memory
  * figures are already averages or levels and are taken as read.
+ *
+ * "weight from saturation" adds the signals of struct signals, all
+ * deltas of kernel counters over the tick (never the kernel's own
+ * averages, which lag by seconds): CPU stall from PSI, throttled time
+ * from the cgroup's cpu.stat, the service ports' accept queues and
+ * connections from sock_diag, and completions from PassiveOpens.
  */
 #include <sys/types.h>
 
@@ -18,9 +24,35 @@
 
 #include "loadcalc.h"
 #include "log.h"
+#include "names.h"
 #include "reporter.h"
 
-#define SAMPLE_FIRST_SECS	1	/* the first interval, for a prompt start */
+#define SAMPLE_FIRST_MS		1000	/* the first interval, for a prompt start */
+#define RATE_WINDOW_MS		1000	/* completions are counted over this */
+#define RATE_TICKS_MAX		20	/* RATE_WINDOW_MS at the fastest tick */
+/*
+ * Up to this many connections on the service ports are counted every
+ * tick; more, once every RATE_WINDOW_MS, the window of the completion
+ * rate they are divided by.  Their dump costs the kernel about 1 us a
+ * socket; the accept queues, which grow first, are read every tick.
+ */
+#define ESTABLISHED_EVERY_TICK	1000
+
+/* The counters of the last tick, for this tick's deltas. */
+struct sig_prev {
+	uint64_t	 wall_ns;
+	uint64_t	 stall_us;
+	uint64_t	 throttled_ns;
+	uint64_t	 opens;		/* PassiveOpens less our own accepts */
+	uint32_t	 have;		/* 1 << enum signal: the counter is set */
+};
+
+/* Completions and tick lengths over the last RATE_WINDOW_MS. */
+struct rate_ring {
+	uint32_t	 opens[RATE_TICKS_MAX];
+	uint32_t	 ms[RATE_TICKS_MAX];
+	size_t		 n, next;
+};
 
 static struct event		*sample_ev;
 static struct smoother		 smooth;
@@ -32,6 +64,11 @@ static struct cgroup_reading	 cg_prev;
 static int			 cg_have_prev;
 static uint32_t			 ncpu = 1;
 static uint32_t			 warned;		/* 1 << kind */
+static struct sig_prev		 sig_prev;
+static struct rate_ring		 rates;
+static uint64_t			 last_rise_ms;
+static uint32_t			 established_last;
+static uint64_t			 established_ns;	/* when counted */
 
 /* /proc/stat is long on big machines; the cpu lines we need come first. */
 static char			 readbuf[128 * 1024];
@@ -44,6 +81,19 @@ static const char *const procfd_names[] = {
 	[PROCFD_CGROUP_QUOTA] = "cgroup quota",
 	[PROCFD_CGROUP_PERIOD] = "cgroup period",
 	[PROCFD_UPTIME] = "/proc/uptime",
+	[PROCFD_PRESSURE] = "cpu pressure",
+	[PROCFD_CGROUP_CPUSTAT] = "cgroup cpu.stat",
+	[PROCFD_SNMP] = "/proc/net/snmp",
+	[PROCFD_SOCKDIAG] = "sock_diag",
+};
+
+/* What stands in for a missing signal, for the log. */
+static const char *const signal_fallbacks[SIGNAL_MAX] = {
+	[SIGNAL_PRESSURE] = "CPU stall from the throttled time",
+	[SIGNAL_THROTTLE] = "CPU stall from PSI alone",
+	[SIGNAL_SOCKDIAG] = "no queueing delay: CPU stall alone",
+	[SIGNAL_COMPLETIONS] = "no queueing delay: CPU stall alone",
+	[SIGNAL_QUOTA] = "capacity 1, as without a quota",
 };
 
 /*
@@ -92,6 +142,9 @@ sample_read(uint32_t kind, char *buf, size_t size)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		/* A short read is the end: proc and cgroup files fill it. */
+		if ((size_t)n < size - 1 - (len - (size_t)n))
+			break;
 	}
 	buf[len] = '\0';
 	return buf;
@@ -106,6 +159,16 @@ sample_parsed(uint32_t kind, int rc)
 	else
 		sample_fine(kind);
 	return rc;
+}
+
+static uint64_t
+monotonic_ns(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime");
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 }
 
 static int
@@ -157,7 +220,6 @@ static int
 sample_cgroup(uint32_t *busy)
 {
 	struct cgroup_reading	 cur;
-	struct timespec		 ts;
 	uint32_t		 milli;
 	char			 ubuf[4096];
 	const char		*text;
@@ -170,9 +232,7 @@ sample_cgroup(uint32_t *busy)
 	    cgroup1_usage_parse(text, &cur.usage_ns);
 	if (sample_parsed(PROCFD_CGROUP_USAGE, rc) == -1)
 		return -1;
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		fatal("clock_gettime");
-	cur.wall_ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+	cur.wall_ns = monotonic_ns();
 	if (sample_cgroup_quota(&milli) == -1)
 		return -1;
 	rc = cg_have_prev ? cgroup_busy_x100(&cg_prev, &cur, milli, busy) : -1;
@@ -181,14 +241,240 @@ sample_cgroup(uint32_t *busy)
 	return rc;
 }
 
+/* A counter's text, parsed; -1 (the signal is missing) if either fails. */
+static int
+sample_counter(uint32_t kind, int (*parse)(const char *, uint64_t *),
+    uint64_t *v)
+{
+	const char	*text;
+
+	if ((text = sample_read(kind, readbuf, sizeof(readbuf))) == NULL)
+		return -1;
+	return sample_parsed(kind, parse(text, v));
+}
+
+static int
+sample_throttled(uint64_t *ns)
+{
+	uint32_t	 kind = rep->cgroup_version == 1 ?
+	    PROCFD_CGROUP_CPUSTAT : PROCFD_CGROUP_USAGE;
+	const char	*text;
+
+	if (!sample_cgroup_mode() ||
+	    (text = sample_read(kind, readbuf, sizeof(readbuf))) == NULL)
+		return -1;
+	return sample_parsed(kind,
+	    cgroup_throttled_parse(text, rep->cgroup_version, ns));
+}
+
+/*
+ * Connections the node completed: PassiveOpens counts every handshake
+ * a client finished, which in a steady state is every connection the
+ * node finishes, less the agent-check and HTTP connections of the LBs.
+ */
+static int
+sample_opens(uint64_t *opens)
+{
+	uint64_t	 own = rep->counters.agent_queries +
+	    rep->counters.http_queries;
+
+	if (sample_counter(PROCFD_SNMP, snmp_passive_opens_parse, opens) == -1)
+		return -1;
+	*opens = *opens > own ? *opens - own : 0;
+	return 0;
+}
+
+/* The completions of one more tick; the rate over the window, x100. */
+static uint32_t
+rate_push(uint32_t opens, uint32_t ms, uint32_t *window_ms)
+{
+	size_t		 i, size = RATE_WINDOW_MS / (rep->conf.sample_ms ?
+	    rep->conf.sample_ms : 1);
+	uint64_t	 sum = 0, sum_ms = 0;
+
+	if (size < 1)
+		size = 1;
+	if (size > RATE_TICKS_MAX)
+		size = RATE_TICKS_MAX;
+	rates.opens[rates.next] = opens;
+	rates.ms[rates.next] = ms;
+	rates.next = (rates.next + 1) % size;
+	if (rates.n < size)
+		rates.n++;
+	for (i = 0; i < rates.n; i++) {
+		sum += rates.opens[i];
+		sum_ms += rates.ms[i];
+	}
+	*window_ms = (uint32_t)sum_ms;
+	return sum_ms == 0 ? 0 : (uint32_t)(sum * 100000 / sum_ms);
+}
+
+/*
+ * Little's law: the time a connection spends in the node is the
+ * connections in it over the rate they leave at.  With none completed
+ * in the window, as if one had been.
+ */
+static uint32_t
+delay_us(uint32_t established, uint32_t rate_x100, uint32_t window_ms)
+{
+	uint64_t	 d;
+
+	if (established == 0)
+		return 0;
+	if (rate_x100 == 0)
+		d = (uint64_t)established * window_ms * 1000;
+	else
+		d = (uint64_t)established * 100000000 / rate_x100;
+	return d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+/* A signal missing or back: say so once, in the log and the status. */
+static void
+signals_say(uint32_t missing)
+{
+	uint32_t	 i, bit;
+
+	for (i = 0; i < SIGNAL_MAX; i++) {
+		bit = 1U << i;
+		if ((missing & bit) && !(rep->signals_missing & bit))
+			log_warnx("weight from saturation: no %s signal; %s",
+			    signal_name(i), signal_fallbacks[i]);
+		else if (!(missing & bit) && (rep->signals_missing & bit))
+			log_info("weight from saturation: %s signal back",
+			    signal_name(i));
+	}
+	rep->signals_missing = missing;
+}
+
+/* A, from the cgroup's quota: the share of the host's CPUs it allows. */
+static uint32_t
+sample_capacity(uint32_t *missing)
+{
+	uint32_t	 milli;
+
+	if (rep->conf.weight_capacity == CAPACITY_OFF ||
+	    rep->conf.cgroup[0] == '\0')
+		return 10000;
+	if (!sample_cgroup_mode() || sample_cgroup_quota(&milli) == -1) {
+		*missing |= 1U << SIGNAL_QUOTA;
+		return 10000;
+	}
+	return milli >= ncpu * 1000 ? 10000 : milli * 10 / ncpu;
+}
+
+/* A share of the tick from a counter, or the signal is missing. */
+static void
+sample_share(uint32_t signal, int ok, uint64_t prev, uint64_t cur,
+    uint64_t dt, uint32_t *share, struct signals *sg)
+{
+	if (!ok)
+		sg->missing |= 1U << signal;
+	else if (!(sig_prev.have & (1U << signal)) ||
+	    counter_share_x100(prev, cur, dt, share) == -1)
+		*share = 0;
+}
+
+/* The service ports' queues, and their connections when it is time. */
+static int
+sample_sockdiag(struct sockdiag_count *sd, uint64_t now_ns)
+{
+	int	 all = established_last < ESTABLISHED_EVERY_TICK ||
+	    now_ns - established_ns >= (uint64_t)RATE_WINDOW_MS * 1000000;
+
+	if (rep->procfd[PROCFD_SOCKDIAG] == -1 ||
+	    sockdiag_count(rep->procfd[PROCFD_SOCKDIAG], &rep->conf, all,
+	    sd) == -1)
+		return -1;
+	if (all) {
+		established_last = sd->established;
+		established_ns = now_ns;
+	} else		/* the queued ones are established too */
+		sd->established = established_last > sd->queued ?
+		    established_last : sd->queued;
+	return 0;
+}
+
+/*
+ * Every signal of this tick, into sg; the counters kept for the next.
+ * Without "sample cgroup" nothing is throttled, and nothing is missing.
+ */
+static void
+sample_signals(struct signals *sg, uint32_t busy)
+{
+	struct sockdiag_count	 sd;
+	struct sig_prev		 cur;
+	uint64_t		 dt_ns;
+	uint32_t		 rate, window_ms, opens;
+	int			 ok;
+
+	memset(sg, 0, sizeof(*sg));
+	memset(&cur, 0, sizeof(cur));
+	sg->busy_x100 = busy;
+	cur.wall_ns = monotonic_ns();
+	dt_ns = sig_prev.wall_ns ? cur.wall_ns - sig_prev.wall_ns : 0;
+
+	ok = sample_counter(PROCFD_PRESSURE, psi_some_parse, &cur.stall_us) == 0;
+	sample_share(SIGNAL_PRESSURE, ok, sig_prev.stall_us, cur.stall_us,
+	    dt_ns / 1000, &sg->stall_x100, sg);
+	ok = rep->conf.cgroup[0] == '\0' ||
+	    sample_throttled(&cur.throttled_ns) == 0;
+	sample_share(SIGNAL_THROTTLE, ok, sig_prev.throttled_ns,
+	    cur.throttled_ns, dt_ns, &sg->throttled_x100, sg);
+	if (sg->missing & (1U << SIGNAL_PRESSURE))
+		sg->stall_x100 = sg->throttled_x100;
+
+	if (sample_sockdiag(&sd, cur.wall_ns) == -1)
+		sg->missing |= 1U << SIGNAL_SOCKDIAG;
+	else {
+		sg->queued = sd.queued;
+		sg->established = sd.established;
+	}
+	if (sample_opens(&cur.opens) == -1)
+		sg->missing |= 1U << SIGNAL_COMPLETIONS;
+	else if (sig_prev.have & (1U << SIGNAL_COMPLETIONS)) {
+		opens = cur.opens >= sig_prev.opens ?
+		    (uint32_t)(cur.opens - sig_prev.opens) : 0;
+		rate = rate_push(opens, (uint32_t)(dt_ns / 1000000), &window_ms);
+		sg->completions_x100 = rate;
+		sg->delay_us = delay_us(sg->established, rate, window_ms);
+	}
+	cur.have = ~sg->missing & ((1U << SIGNAL_PRESSURE) |
+	    (1U << SIGNAL_THROTTLE) | (1U << SIGNAL_COMPLETIONS));
+	sg->capacity_x100 = sample_capacity(&sg->missing);
+	sig_prev = cur;
+	signals_say(sg->missing);
+}
+
+/* "weight from saturation": decreases at once, increases held back. */
+static uint32_t
+sample_saturation_weight(int first)
+{
+	struct saturation	 full;
+	uint32_t		 target, top;
+
+	saturation_step(&rep->saturation, &rep->signals, rep->conf.sample_ms);
+	target = weight_saturation(&rep->saturation, &rep->signals, &rep->conf);
+	saturation_init(&full);
+	top = weight_saturation(&full, &rep->signals, &rep->conf);
+	if (first)
+		return target;
+	return weight_update(rep->weight, target, top,
+	    monotonic_ns() / 1000000, &last_rise_ms);
+}
+
 /* The weight follows the load, through the hysteresis once reported. */
 static void
 sample_weight(int first)
 {
 	uint32_t	 target, w;
 
-	target = weight_target(&rep->load, &rep->conf);
-	w = first ? target : weight_hysteresis(rep->weight, target, &rep->conf);
+	if (rep->conf.weight_from == WEIGHT_SATURATION)
+		w = sample_saturation_weight(first);
+	else {
+		target = weight_target(&rep->load, &rep->conf);
+		w = first ? target :
+		    weight_hysteresis(rep->weight, target, &rep->conf);
+	}
 	if (first || w != rep->weight) {
 		rep->weight = w;
 		reporter_state_changed();
@@ -212,6 +498,8 @@ sample_take(void)
 		l.busy_x100 = smoother_push(&smooth, busy);
 		l.valid = 1;
 	}
+	if (rep->conf.weight_from == WEIGHT_SATURATION)
+		sample_signals(&rep->signals, l.busy_x100);
 	if ((text = sample_read(PROCFD_LOADAVG, readbuf, sizeof(readbuf))) &&
 	    sample_parsed(PROCFD_LOADAVG, loadavg_parse(text, &load1)) == 0)
 		l.loadavg_x100 = loadavg_per_cpu_x100(load1, ncpu);
@@ -226,9 +514,14 @@ sample_take(void)
 }
 
 static void
-sample_arm(int secs)
+sample_arm(uint32_t ms)
 {
-	struct timeval	 tv = { secs > 0 ? secs : 1, 0 };
+	struct timeval	 tv;
+
+	if (ms == 0)
+		ms = SAMPLE_FIRST_MS;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 
 	if (evtimer_add(sample_ev, &tv) == -1)
 		fatalx("evtimer_add");
@@ -243,7 +536,7 @@ sample_timer(int fd, short events, void *arg)
 	/* Between a new configuration's settings and its end, files are missing. */
 	if (rep->configured)
 		sample_take();
-	sample_arm(rep->conf.sample_every);
+	sample_arm(rep->conf.sample_ms);
 }
 
 /*
@@ -267,23 +560,31 @@ sample_start(void)
 	}
 	cpu_have_prev = 0;
 	cg_have_prev = 0;
-	/* Until the first sample, report the most we may. */
+	memset(&sig_prev, 0, sizeof(sig_prev));
+	memset(&rates, 0, sizeof(rates));
+	if (rep->saturation.p_x100 == 0)
+		saturation_init(&rep->saturation);
+	/*
+	 * Until the first sample, report the most we may.  A reload keeps
+	 * the saturation where it was: the node is no less saturated.
+	 */
 	if (!rep->load.valid)
 		rep->weight = rep->conf.weight_max;
-	else
+	else if (rep->conf.weight_from != WEIGHT_SATURATION)
 		rep->weight = weight_target(&rep->load, &rep->conf);
 	sample_take();
-	sample_arm(rep->conf.sample_every < SAMPLE_FIRST_SECS ?
-	    rep->conf.sample_every : SAMPLE_FIRST_SECS);
+	sample_arm(rep->conf.sample_ms < SAMPLE_FIRST_MS ?
+	    rep->conf.sample_ms : SAMPLE_FIRST_MS);
 }
 
 /* A file from the monitor; it replaces the one of the same kind. */
 void
 sample_set_procfd(uint32_t kind, uint32_t cgroup_version, int fd)
 {
-	if (kind > PROCFD_UPTIME)
+	if (kind >= PROCFD_MAX)
 		fatalx("procfd kind %u", kind);
-	if (kind >= PROCFD_CGROUP_USAGE && kind <= PROCFD_CGROUP_PERIOD) {
+	if ((kind >= PROCFD_CGROUP_USAGE && kind <= PROCFD_CGROUP_PERIOD) ||
+	    kind == PROCFD_CGROUP_CPUSTAT) {
 		if (cgroup_version != 1 && cgroup_version != 2)
 			fatalx("cgroup version %u", cgroup_version);
 		rep->cgroup_version = cgroup_version;

@@ -18,6 +18,25 @@ status_compose(uint32_t type, uint32_t peerid, const void *data, size_t len)
 		fatal("imsg to the monitor");
 }
 
+/* "weight from saturation" only: the other sources sample none of this. */
+static void
+status_signals(struct ctl_status *st)
+{
+	const struct signals	*sg = &rep->signals;
+
+	if (rep->conf.weight_from != WEIGHT_SATURATION)
+		return;
+	st->signals_missing = rep->signals_missing;
+	st->stall_x100 = sg->stall_x100;
+	st->throttled_x100 = sg->throttled_x100;
+	st->queued = sg->queued;
+	st->established = sg->established;
+	st->completions_x100 = sg->completions_x100;
+	st->delay_us = sg->delay_us;
+	st->saturation_x100 = rep->saturation.p_x100;
+	st->capacity_x100 = sg->capacity_x100;
+}
+
 void
 status_send(uint32_t peerid)
 {
@@ -40,6 +59,7 @@ status_send(uint32_t peerid)
 	memcpy(st.dropped, rep->counters.dropped, sizeof(st.dropped));
 	memcpy(st.restarts, rep->restarts, sizeof(st.restarts));
 	iface_get(&rep->conf, &st.iface);
+	status_signals(&st);
 	status_compose(IMSG_REP_STATUS, peerid, &st, sizeof(st));
 	status_compose(IMSG_CTL_END, peerid, NULL, 0);
 }

@@ -1,7 +1,23 @@
 /*
- * The weight a node reports: 100 for an idle node, less the more
- * loaded it is, within the configured bounds.  Admin state does not
- * enter here: each protocol says drain or maint its own way.
+ * The weight a node reports, within the configured bounds.  Admin
+ * state does not enter here: each protocol says drain or maint its own
+ * way.
+ *
+ * "weight from cpu|loadavg|memory|max": 100 for an idle node, less the
+ * more loaded it is.  Such a weight depends on the node's traffic
+ * share, which the weight itself decides; near saturation the loop's
+ * gain has no bound and it oscillates.
+ *
+ * "weight from saturation": weight_max x A x P.  A, the capacity, is
+ * the share of the host's CPUs the cgroup's quota allows (1 without a
+ * quota), which does not depend on traffic at all.  P, the saturation,
+ * stays at 1 until the node shows queueing: it halves when the
+ * queueing delay or the CPU stall is over its threshold on two ticks
+ * in a row, rises by SAT_RISE_PER_S a second when both are clearly
+ * below, and holds in between.  A healthy node's weight therefore does
+ * not move with its load, and a saturated one backs off within two
+ * ticks; it is the LB's connection-aware algorithm (leastconn, wlc)
+ * that balances the healthy nodes against each other.
  */
 #include <stdint.h>
 
@@ -9,6 +25,33 @@
 
 /* Smaller moves are noise: they would only churn the LBs' tables. */
 #define WEIGHT_HYSTERESIS	3
+
+#define X100_FULL		10000
+
+/*
+ * The thresholds of P.  The delay is Little's law, connections in
+ * flight over completions a second: time spent in the node, queueing
+ * and service together.  The stall is the share of the tick during
+ * which a runnable task of the node waited for a CPU.
+ */
+#define SAT_DELAY_OVER_US	100000	/* 100 ms: queueing */
+#define SAT_DELAY_UNDER_US	40000	/* 40 ms: clearly not */
+#define SAT_STALL_OVER		5000	/* 50 % of the tick stalled */
+#define SAT_STALL_UNDER		2000	/* 20 % */
+#define SAT_BUSY_OVER		9500	/* neither signal: CPU busy 95 % */
+#define SAT_BUSY_UNDER		8500
+#define SAT_OVER_TICKS		2	/* ticks in a row before halving */
+#define SAT_RISE_PER_S		800	/* P rises 8 % of full a second */
+/*
+ * A saturated node still gets some traffic, and when every node is
+ * saturated their weights keep the ratio of their capacities, which a
+ * floor at weight min would flatten.
+ */
+#define SAT_P_MIN		1000	/* 10 % */
+
+/* Increases: at most one a second, and only of 10 % or onto the top. */
+#define RISE_INTERVAL_MS	1000
+#define RISE_MIN_PCT		10
 
 /* 100 - a share in hundredths of a percent, rounded, never below 0. */
 static uint32_t
@@ -78,4 +121,127 @@ weight_hysteresis(uint32_t reported, uint32_t target,
 		return target;
 	diff = target > reported ? target - reported : reported - target;
 	return diff < WEIGHT_HYSTERESIS ? reported : target;
+}
+
+enum sat_level {
+	SAT_UNDER,		/* clearly below: P may rise */
+	SAT_HOLD,		/* the dead band */
+	SAT_OVER
+};
+
+static enum sat_level
+sat_compare(uint32_t v, uint32_t under, uint32_t over)
+{
+	if (v >= over)
+		return SAT_OVER;
+	return v < under ? SAT_UNDER : SAT_HOLD;
+}
+
+static enum sat_level
+sat_worst(enum sat_level a, enum sat_level b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * Over when either signal is over; under when every signal present
+ * is under.  With neither the delay nor the stall, the CPU busy share.
+ */
+static enum sat_level
+sat_level(const struct signals *sg)
+{
+	int		 have_stall, have_delay;
+	enum sat_level	 l = SAT_UNDER;
+
+	have_stall = !(sg->missing & (1U << SIGNAL_PRESSURE)) ||
+	    !(sg->missing & (1U << SIGNAL_THROTTLE));
+	have_delay = !(sg->missing & ((1U << SIGNAL_SOCKDIAG) |
+	    (1U << SIGNAL_COMPLETIONS)));
+	if (!have_stall && !have_delay)
+		return sat_compare(sg->busy_x100, SAT_BUSY_UNDER, SAT_BUSY_OVER);
+	if (have_stall)
+		l = sat_worst(l, sat_compare(sg->stall_x100, SAT_STALL_UNDER,
+		    SAT_STALL_OVER));
+	if (have_delay)
+		l = sat_worst(l, sat_compare(sg->delay_us, SAT_DELAY_UNDER_US,
+		    SAT_DELAY_OVER_US));
+	return l;
+}
+
+void
+saturation_init(struct saturation *sat)
+{
+	sat->p_x100 = X100_FULL;
+	sat->over = 0;
+}
+
+/*
+ * One tick of tick_ms.  After a halving the count starts again, so P
+ * halves at most every SAT_OVER_TICKS ticks: the LB needs that long to
+ * see the new weight, and the queue already there to drain.
+ */
+void
+saturation_step(struct saturation *sat, const struct signals *sg,
+    uint32_t tick_ms)
+{
+	uint32_t	 rise;
+
+	switch (sat_level(sg)) {
+	case SAT_OVER:
+		if (++sat->over < SAT_OVER_TICKS)
+			break;
+		sat->over = 0;
+		sat->p_x100 /= 2;
+		if (sat->p_x100 < SAT_P_MIN)
+			sat->p_x100 = SAT_P_MIN;
+		break;
+	case SAT_UNDER:
+		sat->over = 0;
+		rise = (uint32_t)((uint64_t)SAT_RISE_PER_S * tick_ms / 1000);
+		sat->p_x100 = sat->p_x100 + rise > X100_FULL ? X100_FULL :
+		    sat->p_x100 + rise;
+		break;
+	case SAT_HOLD:
+		sat->over = 0;
+		break;
+	}
+}
+
+/* weight_max x A x P, rounded, within the bounds. */
+uint32_t
+weight_saturation(const struct saturation *sat, const struct signals *sg,
+    const struct lbn_settings *conf)
+{
+	uint64_t	 w;
+
+	w = ((uint64_t)conf->weight_max * sg->capacity_x100 * sat->p_x100 +
+	    (uint64_t)X100_FULL * X100_FULL / 2) / X100_FULL / X100_FULL;
+	if (w > conf->weight_max)
+		w = conf->weight_max;
+	if (w < conf->weight_min)
+		w = conf->weight_min;
+	return (uint32_t)w;
+}
+
+/*
+ * The weight to report now, given the one reported and the target.  A
+ * decrease goes out at once: the node is saturating.  An increase waits
+ * until RISE_INTERVAL_MS after the last one and must be RISE_MIN_PCT
+ * of the weight, or reach top (the weight of an unsaturated node), so
+ * a recovering node does not send an update every tick.  *last_rise is
+ * when the last increase went out (ms, monotonic).
+ */
+uint32_t
+weight_update(uint32_t reported, uint32_t target, uint32_t top,
+    uint64_t now_ms, uint64_t *last_rise)
+{
+	if (target <= reported)
+		return target;
+	if (now_ms - *last_rise < RISE_INTERVAL_MS)
+		return reported;
+	if (target < top && (uint64_t)(target - reported) * 100 <
+	    (uint64_t)reported * RISE_MIN_PCT)
+		return reported;
+	*last_rise = now_ms;
+	return target;
 }

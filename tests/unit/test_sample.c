@@ -1,13 +1,22 @@
 /*
  * Load arithmetic on fixture files from tests/fixtures: what the
- * reporter makes of /proc/stat, loadavg, meminfo, uptime and cgroup v1
- * and v2 files, and the moving average.
+ * reporter makes of /proc/stat, loadavg, meminfo, uptime, cgroup v1
+ * and v2 files, PSI and /proc/net/snmp, and the moving average; and
+ * the sock_diag dump on real sockets of the test's own.
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "loadcalc.h"
+#include "reporter.h"
 #include "tap.h"
 
 #ifndef FIXTURES
@@ -168,6 +177,173 @@ test_cgroup(void)
 }
 
 static void
+test_saturation_counters(void)
+{
+	uint64_t	 v = 1;
+	uint32_t	 share = 1;
+
+	is_int(psi_some_parse(fixture("pressure_cpu"), &v), 0,
+	    "cpu.pressure parses");
+	is_int(v, 8123456, "the some line's total, not an avg");
+	is_int(psi_some_parse(fixture("pressure_cpu_no_total"), &v), -1,
+	    "a pressure file without total is refused");
+	is_int(psi_some_parse(fixture("loadavg"), &v), -1,
+	    "not a pressure file: refused");
+
+	is_int(cgroup_throttled_parse(fixture("cgroup2_cpu.stat"), 2, &v), 0,
+	    "v2 cpu.stat throttled_usec parses");
+	is_int(v, 4000000, "v2 throttled time in ns");
+	is_int(cgroup_throttled_parse(fixture("cgroup1_cpu.stat"), 1, &v), 0,
+	    "v1 cpu.stat throttled_time parses");
+	is_int(v, 4500000000ULL, "v1 throttled time in ns");
+	is_int(cgroup_throttled_parse(fixture("cgroup1_cpu.stat"), 2, &v), -1,
+	    "a v1 file read as v2 is refused");
+
+	is_int(snmp_passive_opens_parse(fixture("proc_net_snmp"), &v), 0,
+	    "/proc/net/snmp parses");
+	is_int(v, 98765, "PassiveOpens, past MaxConn -1");
+	is_int(snmp_passive_opens_parse(fixture("proc_net_snmp_no_opens"),
+	    &v), -1, "no PassiveOpens column: refused");
+
+	is_int(counter_share_x100(1000, 1250, 1000, &share), 0,
+	    "a counter's share of the interval");
+	is_int(share, 2500, "250 of 1000: 25%");
+	is_int(counter_share_x100(1000, 4000, 1000, &share), 0,
+	    "more than the interval (several CPUs)");
+	is_int(share, 10000, "... is capped at 100%");
+	is_int(counter_share_x100(1000, 999, 1000, &share), -1,
+	    "a counter that went back: no share");
+	is_int(counter_share_x100(1000, 1000, 0, &share), -1,
+	    "no time elapsed: no share");
+}
+
+/* A listening socket on 127.0.0.1, its port in *port. */
+static int
+listener(uint16_t *port)
+{
+	struct sockaddr_in	 sin = { .sin_family = AF_INET };
+	socklen_t		 len = sizeof(sin);
+	int			 fd;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 16) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+		printf("Bail out! cannot listen on 127.0.0.1\n");
+		exit(1);
+	}
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+static int
+connect_to(uint16_t port)
+{
+	struct sockaddr_in	 sin = { .sin_family = AF_INET };
+	int			 fd;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(port);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		printf("Bail out! cannot connect to 127.0.0.1:%u\n", port);
+		exit(1);
+	}
+	return fd;
+}
+
+/* One dump holds both families: a connection to [::1] counts too. */
+static void
+test_sockdiag_ipv6(int nl, struct lbn_settings *s)
+{
+	struct sockaddr_in6	 sin6 = { .sin6_family = AF_INET6 };
+	struct sockdiag_count	 c;
+	socklen_t		 len = sizeof(sin6);
+	int			 lfd, cfd;
+
+	sin6.sin6_addr = in6addr_loopback;
+	if ((lfd = socket(AF_INET6, SOCK_STREAM, 0)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&sin6, sizeof(sin6)) == -1 ||
+	    listen(lfd, 16) == -1 ||
+	    getsockname(lfd, (struct sockaddr *)&sin6, &len) == -1 ||
+	    (cfd = socket(AF_INET6, SOCK_STREAM, 0)) == -1 ||
+	    connect(cfd, (struct sockaddr *)&sin6, sizeof(sin6)) == -1) {
+		printf("Bail out! cannot connect to [::1]\n");
+		exit(1);
+	}
+	s->nservice = 2;
+	s->service[1].lo = s->service[1].hi = ntohs(sin6.sin6_port);
+	is_int(sockdiag_count(nl, s, 1, &c), 0, "dump with an IPv6 port");
+	is_int(c.queued, 2, "IPv4 and IPv6 queues: 1 + 1");
+	is_int(c.established, 2, "IPv4 and IPv6 connections: 1 + 1");
+	s->nservice = 1;
+	close(cfd);
+	close(lfd);
+}
+
+/*
+ * Three connections to a service port, one accepted: three established
+ * server-side sockets, two of them in the accept queue.  The clients'
+ * sockets have the port as their peer's, not their own, and a second
+ * listener outside the service ports counts for nothing.
+ */
+static void
+test_sockdiag(void)
+{
+	struct lbn_settings	 s;
+	struct sockdiag_count	 c;
+	uint16_t		 port, other;
+	int			 nl, lfd, ofd, cfd[4], afd, i;
+
+	memset(&s, 0, sizeof(s));
+	lfd = listener(&port);
+	ofd = listener(&other);
+	for (i = 0; i < 3; i++)
+		cfd[i] = connect_to(port);
+	cfd[3] = connect_to(other);
+	if ((afd = accept(lfd, NULL, NULL)) == -1 ||
+	    (nl = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK,
+	    NETLINK_SOCK_DIAG)) == -1) {
+		printf("Bail out! accept or sock_diag socket\n");
+		exit(1);
+	}
+	is_int(sockdiag_count(nl, &s, 1, &c), -1, "no service ports: no count");
+
+	/* The port alone, then as the second of two ranges. */
+	s.nservice = 1;
+	s.service[0].lo = s.service[0].hi = port;
+	is_int(sockdiag_count(nl, &s, 1, &c), 0, "dump of one port");
+	is_int(c.queued, 2, "two connections wait in the accept queue");
+	is_int(c.established, 3, "three established on the port");
+	s.nservice = 2;
+	s.service[1] = s.service[0];
+	s.service[0].lo = port == 1 ? 2 : 1;
+	s.service[0].hi = s.service[0].lo;
+	is_int(sockdiag_count(nl, &s, 1, &c), 0, "dump of two ranges");
+	is_int(c.established, 3, "the second range matches");
+	s.nservice = 1;
+	s.service[0].lo = other;
+	s.service[0].hi = other;
+	is_int(sockdiag_count(nl, &s, 1, &c), 0, "dump of the other port");
+	is_int(c.queued, 1, "its one connection queued");
+	is_int(c.established, 1, "and established");
+	is_int(sockdiag_count(nl, &s, 0, &c), 0, "dump of the queues alone");
+	is_int(c.queued, 1, "the queue is there");
+	is_int(c.established, 0, "established sockets are not dumped");
+
+	test_sockdiag_ipv6(nl, &s);
+
+	close(afd);
+	for (i = 0; i < 4; i++)
+		close(cfd[i]);
+	close(lfd);
+	close(ofd);
+	is_int(sockdiag_count(-1, &s, 1, &c), -1, "a bad socket: no count");
+	close(nl);
+}
+
+static void
 test_smoother(void)
 {
 	struct smoother	 s;
@@ -204,6 +380,8 @@ main(void)
 	test_procstat();
 	test_loadavg_meminfo_uptime();
 	test_cgroup();
+	test_saturation_counters();
+	test_sockdiag();
 	test_smoother();
 	return done_testing();
 }

@@ -1,4 +1,9 @@
-/* The weight: from which figure, within which bounds, with hysteresis. */
+/*
+ * The weight: from which figure, within which bounds, with hysteresis;
+ * and the control law of "weight from saturation" on signal traces of
+ * a 250 ms tick: a step, a ramp and oscillating inputs.
+ */
+#include <stdio.h>
 #include <string.h>
 
 #include "reporter.h"
@@ -62,10 +67,252 @@ test_hysteresis(void)
 	is_int(weight_hysteresis(50, 50, &conf), 50, "no change");
 }
 
+#define TICK_MS		250
+#define HEALTHY_US	5000		/* a delay far below the thresholds */
+#define QUEUED_US	300000		/* far above */
+
+/* A tick's signals: every one present, the capacity full. */
+static struct signals
+tick(uint32_t delay_us, uint32_t stall_x100)
+{
+	struct signals	 sg;
+
+	memset(&sg, 0, sizeof(sg));
+	sg.delay_us = delay_us;
+	sg.stall_x100 = stall_x100;
+	sg.capacity_x100 = 10000;
+	return sg;
+}
+
+/* P after n ticks of the same signals. */
+static uint32_t
+run(struct saturation *sat, int n, uint32_t delay_us, uint32_t stall_x100)
+{
+	struct signals	 sg = tick(delay_us, stall_x100);
+
+	while (n-- > 0)
+		saturation_step(sat, &sg, TICK_MS);
+	return sat->p_x100;
+}
+
+/*
+ * A step: healthy, then queueing for 10 s, then healthy again.  P must
+ * not move while healthy, halve on the second tick over and every two
+ * ticks after, stop at 1 %, and climb back to 80 % within 15 s.
+ */
+static void
+test_step(void)
+{
+	struct saturation	 sat;
+	struct signals		 over = tick(QUEUED_US, 500);
+	int			 i, back = -1;
+
+	saturation_init(&sat);
+	is_int(run(&sat, 40, HEALTHY_US, 500), 10000, "healthy: P stays 1");
+	saturation_step(&sat, &over, TICK_MS);
+	is_int(sat.p_x100, 10000, "one tick over: not yet");
+	saturation_step(&sat, &over, TICK_MS);
+	is_int(sat.p_x100, 5000, "two ticks over: halved");
+	saturation_step(&sat, &over, TICK_MS);
+	is_int(sat.p_x100, 5000, "the count starts again after a halving");
+	saturation_step(&sat, &over, TICK_MS);
+	is_int(sat.p_x100, 2500, "halved again two ticks later");
+	is_int(run(&sat, 36, QUEUED_US, 500), 1000, "floor of 10 % after 10 s");
+	for (i = 1; i <= 80 && back == -1; i++)
+		if (run(&sat, 1, HEALTHY_US, 500) >= 8000)
+			back = i;
+	printf("# back to 80 %% after %d ms\n", back * TICK_MS);
+	ok(back > 0 && back * TICK_MS <= 15000, "back to 80 % within 15 s");
+	is_int(run(&sat, 20, HEALTHY_US, 500), 10000, "and to 1, no further");
+
+	saturation_init(&sat);
+	is_int(run(&sat, 2, HEALTHY_US, 9000), 5000,
+	    "the stall alone over 50 %: halved");
+}
+
+/*
+ * A ramp: the delay grows 2.5 ms a tick from 0 to 200 ms.  P holds at
+ * 1 through the dead band and falls only once the delay is over 100 ms.
+ */
+static void
+test_ramp(void)
+{
+	struct saturation	 sat;
+	struct signals		 sg;
+	uint32_t		 prev = 10000, d;
+	int			 i, held = 1, monotone = 1, first_fall = -1;
+
+	saturation_init(&sat);
+	for (i = 0; i <= 80; i++) {
+		d = (uint32_t)i * 2500;
+		sg = tick(d, 1000);
+		saturation_step(&sat, &sg, TICK_MS);
+		if (d < 100000 && sat.p_x100 != 10000)
+			held = 0;
+		if (sat.p_x100 > prev)
+			monotone = 0;
+		if (sat.p_x100 < prev && first_fall == -1)
+			first_fall = (int)d;
+		prev = sat.p_x100;
+	}
+	ok(held, "P holds at 1 while the delay is under 100 ms");
+	ok(monotone, "and never rises on the way up");
+	is_int(first_fall, 102500, "the first halving: second tick over 100 ms");
+	ok(sat.p_x100 <= 1000, "at 200 ms P is 10 % or less");
+
+	/* Down the same ramp: no rise until the delay is under 40 ms. */
+	for (i = 80; i >= 0; i--) {
+		d = (uint32_t)i * 2500;
+		prev = sat.p_x100;
+		sg = tick(d, 1000);
+		saturation_step(&sat, &sg, TICK_MS);
+		if (d >= 40000 && sat.p_x100 > prev)
+			held = 0;
+	}
+	ok(held, "no rise in the dead band on the way down");
+}
+
+/*
+ * Oscillating inputs.  Over and under on alternate ticks never makes
+ * two ticks over in a row: noise does not halve P.  An oscillation
+ * inside the dead band leaves P where it is.  A node over for 1 s and
+ * under for 1 s in turn settles low, above the floor: it keeps some
+ * traffic, not all.
+ */
+static void
+test_oscillation(void)
+{
+	struct saturation	 sat;
+	uint32_t		 lo = 10000, hi = 0;
+	int			 i;
+
+	saturation_init(&sat);
+	for (i = 0; i < 40; i++) {
+		run(&sat, 1, QUEUED_US, 500);
+		run(&sat, 1, HEALTHY_US, 500);
+	}
+	is_int(sat.p_x100, 10000, "alternate ticks over: P stays 1");
+
+	sat.p_x100 = 5000;
+	for (i = 0; i < 40; i++) {
+		run(&sat, 1, 90000, 4000);
+		run(&sat, 1, 50000, 3000);
+	}
+	is_int(sat.p_x100, 5000, "inside the dead band: P holds");
+
+	saturation_init(&sat);
+	for (i = 0; i < 20; i++) {
+		run(&sat, 4, QUEUED_US, 500);
+		run(&sat, 4, HEALTHY_US, 500);
+		if (i >= 10) {
+			lo = sat.p_x100 < lo ? sat.p_x100 : lo;
+			hi = sat.p_x100 > hi ? sat.p_x100 : hi;
+		}
+	}
+	printf("# 1 s over, 1 s under: P between %u and %u\n", lo, hi);
+	ok(lo > 1000 && hi < 2500, "1 s over, 1 s under: P settles low, "
+	    "above the floor");
+}
+
+/* P after two ticks of sg from 1: halved, or not. */
+static uint32_t
+two_ticks(struct signals sg)
+{
+	struct saturation	 sat;
+
+	saturation_init(&sat);
+	saturation_step(&sat, &sg, TICK_MS);
+	saturation_step(&sat, &sg, TICK_MS);
+	return sat.p_x100;
+}
+
+/* With a signal missing, the others decide; with none, the busy share. */
+static void
+test_missing(void)
+{
+	const uint32_t	 no_stall = (1U << SIGNAL_PRESSURE) |
+	    (1U << SIGNAL_THROTTLE);
+	struct signals	 sg;
+
+	sg = tick(QUEUED_US, 500);
+	sg.missing = no_stall;
+	is_int(two_ticks(sg), 5000, "no stall signal: the delay decides");
+	sg.missing = 1U << SIGNAL_SOCKDIAG;
+	is_int(two_ticks(sg), 10000, "no sock_diag: the delay is not used");
+
+	sg = tick(QUEUED_US, 9000);
+	sg.missing = no_stall | (1U << SIGNAL_COMPLETIONS);
+	sg.busy_x100 = 9000;
+	is_int(two_ticks(sg), 10000, "neither: busy 90 % is the dead band");
+	sg.busy_x100 = 9600;
+	is_int(two_ticks(sg), 5000, "neither: busy 96 % is saturated");
+}
+
+/* weight max x A x P, within the bounds. */
+static void
+test_saturation_weight(void)
+{
+	static const struct {
+		uint32_t	 max, capacity, p, weight;
+		const char	*name;
+	} cases[] = {
+		{ 100, 10000, 10000, 100, "A 1, P 1: 100" },
+		{ 100, 2000, 10000, 20, "0.4 of 2 CPUs: 20" },
+		{ 100, 1000, 10000, 10, "0.2 of 2 CPUs: 10, half the 0.4's" },
+		{ 100, 1000, 5000, 5, "P 0.5: halved" },
+		{ 100, 1000, 1000, 1, "P 0.1 of 10: 1" },
+		{ 100, 2000, 1000, 2, "P 0.1 of 20: 2, the capacities' ratio" },
+		{ 100, 100, 1000, 1, "never below min" },
+		{ 50, 10000, 10000, 50, "max 50: 50" },
+	};
+	struct saturation	 sat;
+	struct signals		 sg = tick(0, 0);
+	size_t			 i;
+
+	conf.weight_min = 1;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		conf.weight_max = (uint8_t)cases[i].max;
+		sg.capacity_x100 = cases[i].capacity;
+		sat.p_x100 = cases[i].p;
+		is_int(weight_saturation(&sat, &sg, &conf), cases[i].weight,
+		    cases[i].name);
+	}
+}
+
+/* Decreases at once; increases at most once a second, of 10 % or to top. */
+static void
+test_update(void)
+{
+	uint64_t	 last = 0;
+
+	is_int(weight_update(80, 40, 100, 5000, &last), 40,
+	    "a decrease goes out at once");
+	is_int(weight_update(40, 1, 100, 5001, &last), 1,
+	    "and the next one too");
+	is_int(weight_update(40, 60, 100, 5000, &last), 60,
+	    "an increase a second after the last");
+	is_int(last, 5000, "is remembered");
+	is_int(weight_update(60, 90, 100, 5999, &last), 60,
+	    "another within the second waits");
+	is_int(weight_update(60, 90, 100, 6000, &last), 90,
+	    "and goes out once the second is over");
+	is_int(weight_update(90, 95, 100, 8000, &last), 90,
+	    "under 10 %: held");
+	is_int(weight_update(95, 100, 100, 9000, &last), 100,
+	    "under 10 % but onto the top: sent");
+	is_int(weight_update(100, 100, 100, 9100, &last), 100, "no change");
+}
+
 int
 main(void)
 {
 	test_target();
 	test_hysteresis();
+	test_step();
+	test_ramp();
+	test_oscillation();
+	test_missing();
+	test_saturation_weight();
+	test_update();
 	return done_testing();
 }
