@@ -38,15 +38,9 @@ LB=lbn-batk-l-$$
 N=198.18.0.1
 KEY=$LAB_DIR/key
 CONF=$LAB_DIR/lbnoded.conf
-netns_add "$NODE"
-netns_add "$LB"
-veth_pair "$NODE" lbn-bn0 "$LB" lbn-bl0
-ip -n "$NODE" addr add $N/24 dev lbn-bn0
-ip -n "$LB" addr add 198.18.0.2/24 dev lbn-bl0
-echo 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f >"$KEY"
-chmod 600 "$KEY"
+node_and_lb "$NODE" "$LB" "$KEY"	# $N on vn, the LB on vl
 cat >"$CONF" <<EOF
-interface "lbn-bn0"
+interface "vn"
 control socket "$LAB_DIR/ctl.sock"
 state file "$LAB_DIR/state"
 key file "$KEY"
