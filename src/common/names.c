@@ -16,6 +16,11 @@ static const char *const mode_names[] = {
 	[MODE_LOOPBACK] = "loopback",
 };
 
+static const char *const origin_names[] = {
+	[ORIGIN_CONFIG] = "config",
+	[ORIGIN_LB] = "lb",
+};
+
 static const char *const drop_names[DROP_MAX] = {
 	[DROP_SHORT] = "short",
 	[DROP_MAGIC] = "magic",
@@ -80,6 +85,12 @@ proto_name(unsigned int v)
 	default:
 		return "unknown";
 	}
+}
+
+const char *
+origin_name(unsigned int v)
+{
+	return NAME_OF(origin_names, v);
 }
 
 const char *

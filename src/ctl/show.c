@@ -340,12 +340,6 @@ struct vip_list {
 	size_t			 n;
 };
 
-static const char *
-origin_name(uint8_t origin)
-{
-	return origin == ORIGIN_CONFIG ? "config" : "lb";
-}
-
 static void
 vip_print(FILE *f, const struct ctl_vip *v)
 {

@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "imsg.h"
 #include "log.h"
+#include "names.h"
 #include "monitor.h"
 
 struct dr_set {
@@ -351,7 +352,7 @@ dr_result_logged(const char *what, const struct dr_result *r)
 static void
 dr_config_result(const struct dr_result *r)
 {
-	dr_result_logged("config", r);
+	dr_result_logged(origin_name(ORIGIN_CONFIG), r);
 	config_answer.generation = r->generation;
 	config_answer.ok = r->status == DR_OK;
 	config_answer.why[0] = '\0';
@@ -377,7 +378,7 @@ dr_result(struct imsg *imsg)
 		dr_config_result(&r);
 		break;
 	case REQ_LB_REPLAY:
-		dr_result_logged("lb", &r);
+		dr_result_logged(origin_name(ORIGIN_LB), &r);
 		break;
 	case REQ_PUSH:
 	case REQ_PUSH_ABANDONED:
