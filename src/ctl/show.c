@@ -545,7 +545,7 @@ cmd_log(int argc, char **argv)
 		verbose = 0;
 	else
 		return ctl_usage("log verbose | brief");
-	return change_request("log", IMSG_CTL_LOG_VERBOSE, &verbose,
+	return change_request("log", IMSG_CTL_VERBOSE, &verbose,
 	    sizeof(verbose), 0, verbose ? "log verbose" : "log brief",
 	    warn_fail);
 }

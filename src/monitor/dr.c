@@ -219,7 +219,7 @@ push_fail(const char *reason)
 	    addr_str(&push_set.lb, lb, sizeof(lb)),
 	    (unsigned long long)r.generation, reason);
 	monitor_to_reporter(IMSG_REP_PUSH_RESULT, 0, &r, sizeof(r));
-	monitor_to_reporter(IMSG_DR_DONE, 0, NULL, 0);
+	monitor_to_reporter(IMSG_REP_PUSH_DONE, 0, NULL, 0);
 	set_clear(&push_set);
 	push_state = PUSH_IDLE;
 }
@@ -416,7 +416,7 @@ static void
 dr_done(void)
 {
 	if (inflight == REQ_PUSH) {
-		monitor_to_reporter(IMSG_DR_DONE, 0, NULL, 0);
+		monitor_to_reporter(IMSG_REP_PUSH_DONE, 0, NULL, 0);
 		push_state = PUSH_IDLE;
 	}
 	set_clear(&sent_set);
@@ -441,7 +441,7 @@ dr_netcfg_reply(struct imsg *imsg)
 			fatalx("%s: bad IMSG_DR_ENTRY_RESULT", __func__);
 		er.reason[sizeof(er.reason) - 1] = '\0';
 		if (inflight == REQ_PUSH) {
-			monitor_to_reporter(IMSG_DR_ENTRY_RESULT, 0, &er,
+			monitor_to_reporter(IMSG_REP_PUSH_ENTRY_RESULT, 0, &er,
 			    sizeof(er));
 			break;
 		}
