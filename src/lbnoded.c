@@ -8,10 +8,6 @@
 
 #include "lbnoded.h"
 
-int	 monitor_main(int, char **);
-int	 netcfg_main(int, char **);
-int	 reporter_main(int, char **);
-
 int
 main(int argc, char *argv[])
 {

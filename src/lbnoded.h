@@ -49,6 +49,11 @@
 /* A child's exit status when it cannot build its sandbox: no restart helps. */
 #define CHILD_EXIT_SANDBOX	3
 
+/* Each process's entry point; main() in lbnoded.c picks one. */
+int	 monitor_main(int, char **);
+int	 netcfg_main(int, char **);
+int	 reporter_main(int, char **);
+
 enum lbn_proc {
 	PROC_MONITOR,
 	PROC_NETCFG,
@@ -173,9 +178,12 @@ struct lbn_settings {
 };
 
 /*
- * The imsg types, one enum for every channel, grouped by who sends
- * them.  Dispatchers fatalx() on a type they do not expect and on a
- * payload whose size is not the one listed here.
+ * The imsg types, one enum for every channel, grouped by the one
+ * direction each travels.  What lbnodectl asks of the reporter, and
+ * the reporter's answers, pass through the monitor unchanged
+ * (control.c forwards them): they are listed by where they start and
+ * where they end.  Dispatchers fatalx() on a type they do not expect
+ * and on a payload whose size is not the one listed here.
  */
 enum imsg_type {
 	IMSG_NONE,
@@ -183,7 +191,6 @@ enum imsg_type {
 	/* monitor -> both children */
 	IMSG_CONF_SETTINGS,	/* struct lbn_settings */
 	IMSG_CONF_END,		/* -, the configuration is complete */
-	IMSG_CTL_VERBOSE,	/* int, log verbosity */
 	IMSG_PING,		/* -, answer IMSG_PONG: are you alive? */
 
 	/* monitor -> netcfg */
@@ -209,7 +216,9 @@ enum imsg_type {
 	IMSG_REP_ADMIN,		/* struct admin_msg */
 	IMSG_REP_RESTARTS,	/* struct restarts_msg */
 	IMSG_REP_LB_GENERATION,	/* uint64_t, of the LB push in force */
-	IMSG_REP_PUSH_RESULT,	/* struct dr_result, then entry results, then DONE */
+	IMSG_REP_PUSH_RESULT,	/* struct dr_result, netcfg's answer to a push */
+	IMSG_REP_PUSH_ENTRY_RESULT, /* struct dr_entry_result, one per rejected entry */
+	IMSG_REP_PUSH_DONE,	/* -, the push is answered */
 	IMSG_REP_IFACE,		/* struct iface_msg, the interface changed */
 	IMSG_REP_CARRY_BACK,	/* struct rep_carry, to a new reporter */
 
@@ -217,18 +226,25 @@ enum imsg_type {
 	IMSG_REP_PUSH_BEGIN,	/* struct dr_begin, an LB's CONFIG */
 	IMSG_REP_PUSH_ENTRY,	/* struct dr_entry */
 	IMSG_REP_PUSH_COMMIT,	/* - */
-	IMSG_REP_STATUS,	/* struct ctl_status, answer to IMSG_CTL_STATUS */
-	IMSG_REP_LB,		/* struct ctl_lb, answer to IMSG_CTL_SHOW_LBS */
 	IMSG_REP_WEIGHT,	/* struct weight_msg, on every change, for sd_notify */
 	IMSG_REP_CARRY,		/* struct rep_carry, for the next reporter */
+	IMSG_REP_END,		/* -, an lbnodectl request is answered */
 
 	/* lbnodectl -> monitor */
-	IMSG_CTL_STATUS,	/* - */
 	IMSG_CTL_SHOW_VIPS,	/* - */
-	IMSG_CTL_SHOW_LBS,	/* - */
 	IMSG_CTL_ADMIN,		/* struct admin_msg */
 	IMSG_CTL_RELOAD,	/* - */
-	IMSG_CTL_LOG_VERBOSE,	/* int */
+
+	/* lbnodectl -> monitor, which takes it and sends it on to both children */
+	IMSG_CTL_VERBOSE,	/* int, log verbosity */
+
+	/* lbnodectl -> reporter, through the monitor */
+	IMSG_CTL_STATUS,	/* -, answered by IMSG_REP_STATUS */
+	IMSG_CTL_SHOW_LBS,	/* -, answered by IMSG_REP_LB */
+
+	/* reporter -> lbnodectl, through the monitor; then IMSG_REP_END */
+	IMSG_REP_STATUS,	/* struct ctl_status */
+	IMSG_REP_LB,		/* struct ctl_lb, one per LB */
 
 	/* monitor -> lbnodectl */
 	IMSG_CTL_VIP,		/* struct ctl_vip */

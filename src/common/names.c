@@ -24,6 +24,11 @@ static const char *const signal_names[SIGNAL_MAX] = {
 	[SIGNAL_QUOTA] = "quota",
 };
 
+static const char *const origin_names[] = {
+	[ORIGIN_CONFIG] = "config",
+	[ORIGIN_LB] = "lb",
+};
+
 static const char *const drop_names[DROP_MAX] = {
 	[DROP_SHORT] = "short",
 	[DROP_MAGIC] = "magic",
@@ -88,6 +93,12 @@ proto_name(unsigned int v)
 	default:
 		return "unknown";
 	}
+}
+
+const char *
+origin_name(unsigned int v)
+{
+	return NAME_OF(origin_names, v);
 }
 
 const char *

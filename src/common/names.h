@@ -14,6 +14,7 @@ const char	*admin_name(unsigned int);
 int		 admin_from_name(const char *, uint32_t *);
 const char	*mode_name(unsigned int);
 const char	*proto_name(unsigned int);
+const char	*origin_name(unsigned int);
 const char	*drop_name(unsigned int);
 const char	*proc_name(unsigned int);
 const char	*signal_name(unsigned int);

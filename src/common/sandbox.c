@@ -17,10 +17,8 @@
 #include <pwd.h>
 #include <seccomp.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -129,41 +127,115 @@ sandbox_pdeathsig(void)
 		fatalx("monitor gone before start");
 }
 
+/*
+ * The file probes libc makes on its own (a locale, nsswitch.conf,
+ * /etc/localtime) fail with EACCES instead of killing: libc takes that
+ * for a file it may not read and does without, and since nothing was
+ * opened, nothing is gained by the kill.  What a process's allowlist
+ * lets through of these stays allowed, with the same argument filter.
+ */
+static const int file_probes[] = {
+	SCMP_SYS(open),
+	SCMP_SYS(openat),
+	SCMP_SYS(openat2),
+	SCMP_SYS(stat),
+	SCMP_SYS(stat64),
+	SCMP_SYS(lstat),
+	SCMP_SYS(lstat64),
+	SCMP_SYS(newfstatat),
+	SCMP_SYS(fstatat64),
+	SCMP_SYS(statx),
+	SCMP_SYS(access),
+	SCMP_SYS(faccessat),
+	SCMP_SYS(faccessat2),
+};
+
 #ifdef SECCOMP_DEBUG
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP	1	/* the kernel's si_code for a seccomp trap; glibc lacks it */
 #endif
 
 /*
+ * Syscall names for the SIGSYS handler, looked up before the filter is
+ * loaded: libseccomp allocates, which a signal handler must not.  The
+ * strings live as long as the process.
+ */
+#define SYSCALL_NAMES_MAX	1024
+static char	*syscall_names[SYSCALL_NAMES_MAX];
+
+static void
+syscall_names_prepare(void)
+{
+	int	 nr;
+
+	for (nr = 0; nr < SYSCALL_NAMES_MAX; nr++)
+		if (syscall_names[nr] == NULL)
+			syscall_names[nr] = seccomp_syscall_resolve_num_arch(
+			    SCMP_ARCH_NATIVE, nr);
+}
+
+/* A line built without snprintf: the handler may only call write(2). */
+struct sigsys_line {
+	char	 buf[160];
+	size_t	 len;
+};
+
+static void
+line_str(struct sigsys_line *l, const char *s)
+{
+	while (*s != '\0' && l->len < sizeof(l->buf) - 1)
+		l->buf[l->len++] = *s++;
+}
+
+static void
+line_num(struct sigsys_line *l, long long v)
+{
+	char			 digits[24];
+	size_t			 n = 0;
+	unsigned long long	 u = v < 0 ? -(unsigned long long)v :
+				    (unsigned long long)v;
+
+	if (v < 0)
+		line_str(l, "-");
+	do {
+		digits[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	while (n > 0 && l->len < sizeof(l->buf) - 1)
+		l->buf[l->len++] = digits[--n];
+}
+
+/*
  * A SIGSYS is a seccomp trap only when the kernel says so in si_code;
  * one sent with kill(1) or tgkill(2) names its sender instead, and
  * si_syscall means nothing then.  Either way the process ends, as the
- * filter would have ended it.
+ * filter would have ended it.  The line goes to stderr only: run the
+ * daemon with -d to see it.
  */
 static void
 sandbox_sigsys(int sig, siginfo_t *info, void *ctx)
 {
-	char	*name = NULL;
-	char	 msg[128];
-	int	 len;
+	struct sigsys_line	 l = { .len = 0 };
+	int			 nr = info->si_syscall;
 
 	(void)sig;
 	(void)ctx;
 	if (info->si_code == SYS_SECCOMP) {
-		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
-		    info->si_syscall);
-		len = snprintf(msg, sizeof(msg), "seccomp: syscall %s (%d) "
-		    "denied", name ? name : "?", info->si_syscall);
-	} else
-		len = snprintf(msg, sizeof(msg), "SIGSYS sent by pid %d, uid "
-		    "%d: not a seccomp violation", (int)info->si_pid,
-		    (int)info->si_uid);
-	if (len > 0 && (size_t)len < sizeof(msg)) {
-		msg[len] = '\n';
-		(void)write(STDERR_FILENO, msg, (size_t)len + 1);
-		msg[len] = '\0';
+		line_str(&l, "seccomp: syscall ");
+		line_str(&l, nr >= 0 && nr < SYSCALL_NAMES_MAX &&
+		    syscall_names[nr] != NULL ? syscall_names[nr] : "?");
+		line_str(&l, " (");
+		line_num(&l, nr);
+		line_str(&l, ") denied");
+	} else {
+		line_str(&l, "SIGSYS sent by pid ");
+		line_num(&l, info->si_pid);
+		line_str(&l, ", uid ");
+		line_num(&l, info->si_uid);
+		line_str(&l, ": not a seccomp violation");
 	}
-	logit(LOG_CRIT, "%s", msg);
+	line_str(&l, "\n");
+	(void)write(STDERR_FILENO, l.buf, l.len);
 	_exit(1);
 }
 
@@ -172,6 +244,7 @@ sandbox_default_action(void)
 {
 	struct sigaction	 sa;
 
+	syscall_names_prepare();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = sandbox_sigsys;
 	sa.sa_flags = SA_SIGINFO;
@@ -187,6 +260,67 @@ sandbox_default_action(void)
 }
 #endif
 
+/* (args[arg] & mask) == value, or any arguments with SANDBOX_ANY. */
+static void
+sandbox_rule_add(scmp_filter_ctx ctx, uint32_t action, int nr, int arg,
+    uint64_t mask, uint64_t value)
+{
+	int	 rc;
+
+	if (arg == SANDBOX_ANY)
+		rc = seccomp_rule_add(ctx, action, nr, 0);
+	else
+		rc = seccomp_rule_add(ctx, action, nr, 1,
+		    SCMP_CMP64((unsigned)arg, SCMP_CMP_MASKED_EQ, mask, value));
+	if (rc < 0)
+		fatalx("seccomp_rule_add %d: %s", nr, strerror(-rc));
+}
+
+/*
+ * EACCES for the calls of a file probe that the allowlist does not let
+ * through.  With no rule, that is every call; with a rule on an
+ * argument, every call where one bit under its mask differs from its
+ * value, which is exactly what the rule does not match.
+ */
+static void
+sandbox_soft_deny(scmp_filter_ctx ctx, int nr,
+    const struct sandbox_rule *rules, size_t n)
+{
+	const struct sandbox_rule	*allowed = NULL;
+	uint64_t			 bit;
+	size_t				 i;
+
+	for (i = 0; i < n; i++) {
+		if (rules[i].nr != nr)
+			continue;
+		if (allowed != NULL)
+			fatalx("seccomp: syscall %d: a file probe takes one "
+			    "rule", nr);
+		allowed = &rules[i];
+	}
+	if (allowed == NULL) {
+		sandbox_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, SANDBOX_ANY,
+		    0, 0);
+		return;
+	}
+	if (allowed->arg == SANDBOX_ANY)
+		return;
+	for (bit = 1; bit != 0; bit <<= 1)
+		if (allowed->mask & bit)
+			sandbox_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr,
+			    allowed->arg, bit, ~allowed->value & bit);
+}
+
+/*
+ * The allowlist, then the soft-deny tier, and whatever is in neither
+ * kills the process (or traps, in a seccomp-debug build).
+ * libseccomp supplies the architecture check: the filter it builds
+ * first kills a call made under an architecture other than the native
+ * one (a 32-bit call from a 64-bit process), so the rules need only
+ * the native numbers.  SCMP_SYS() resolves each name to its number on
+ * the architecture we build for, and a rule for a name that
+ * architecture lacks matches nothing.
+ */
 void
 sandbox_seccomp(const struct sandbox_rule *rules, size_t n)
 {
@@ -196,17 +330,11 @@ sandbox_seccomp(const struct sandbox_rule *rules, size_t n)
 
 	if ((ctx = seccomp_init(sandbox_default_action())) == NULL)
 		fatalx("seccomp_init failed");
-	for (i = 0; i < n; i++) {
-		if (rules[i].arg == SANDBOX_ANY)
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, rules[i].nr, 0);
-		else
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, rules[i].nr,
-			    1, SCMP_CMP64((unsigned)rules[i].arg,
-			    SCMP_CMP_MASKED_EQ, rules[i].mask, rules[i].value));
-		if (rc < 0)
-			fatalx("seccomp_rule_add %d: %s", rules[i].nr,
-			    strerror(-rc));
-	}
+	for (i = 0; i < n; i++)
+		sandbox_rule_add(ctx, SCMP_ACT_ALLOW, rules[i].nr,
+		    rules[i].arg, rules[i].mask, rules[i].value);
+	for (i = 0; i < nitems(file_probes); i++)
+		sandbox_soft_deny(ctx, file_probes[i], rules, n);
 	if ((rc = seccomp_load(ctx)) < 0)
 		fatalx("seccomp_load: %s", strerror(-rc));
 	seccomp_release(ctx);

@@ -6,9 +6,9 @@
 #include <stdint.h>
 
 /*
- * One allowed syscall.  With arg >= 0 it is allowed only when
- * (args[arg] & mask) == value, e.g. socket() for AF_UNIX only, or
- * openat() without write access.
+ * One allowed syscall, nr from SCMP_SYS(name).  With arg >= 0 it is
+ * allowed only when (args[arg] & mask) == value, e.g. socket() for
+ * AF_UNIX only, or openat() without write access.
  */
 struct sandbox_rule {
 	int		 nr;

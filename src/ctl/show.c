@@ -426,12 +426,6 @@ struct vip_list {
 	size_t			 n;
 };
 
-static const char *
-origin_name(uint8_t origin)
-{
-	return origin == ORIGIN_CONFIG ? "config" : "lb";
-}
-
 static void
 vip_print(FILE *f, const struct ctl_vip *v)
 {
@@ -637,7 +631,7 @@ cmd_log(int argc, char **argv)
 		verbose = 0;
 	else
 		return ctl_usage("log verbose | brief");
-	return change_request("log", IMSG_CTL_LOG_VERBOSE, &verbose,
+	return change_request("log", IMSG_CTL_VERBOSE, &verbose,
 	    sizeof(verbose), 0, verbose ? "log verbose" : "log brief",
 	    warn_fail);
 }

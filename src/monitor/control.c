@@ -626,7 +626,7 @@ client_dispatch(struct imsgev *iev, struct imsg *imsg)
 			break;
 		monitor_reload(c->id);	/* answered by control_done() */
 		return;
-	case IMSG_CTL_LOG_VERBOSE:
+	case IMSG_CTL_VERBOSE:
 		if (imsg_get_data(imsg, &v, sizeof(v)) == -1)
 			break;
 		client_verbose(c, v);
@@ -647,7 +647,7 @@ relay_size(uint32_t type)
 		return sizeof(struct ctl_status);
 	case IMSG_REP_LB:
 		return sizeof(struct ctl_lb);
-	case IMSG_CTL_END:
+	case IMSG_REP_END:
 		return 0;
 	default:
 		fatalx("control: relay of imsg type %u", type);
@@ -665,8 +665,12 @@ control_relay(struct imsg *imsg)
 	/* The client may have gone while the reporter answered. */
 	if ((c = client_find(imsg_get_peerid(imsg))) == NULL)
 		return;
-	if (imsg_get_type(imsg) == IMSG_CTL_END)
+	/* The reporter is done with the client: the monitor ends the answer. */
+	if (imsg_get_type(imsg) == IMSG_REP_END) {
 		c->asked = 0;
+		client_reply(c, IMSG_CTL_END, NULL, 0);
+		return;
+	}
 	if (imsgev_forward(&c->iev, imsg) == -1)
 		client_drop(c, "cannot queue an answer");
 }

@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "imsg.h"
 #include "log.h"
+#include "names.h"
 #include "monitor.h"
 
 struct dr_set {
@@ -218,7 +219,7 @@ push_fail(const char *reason)
 	    addr_str(&push_set.lb, lb, sizeof(lb)),
 	    (unsigned long long)r.generation, reason);
 	monitor_to_reporter(IMSG_REP_PUSH_RESULT, 0, &r, sizeof(r));
-	monitor_to_reporter(IMSG_DR_DONE, 0, NULL, 0);
+	monitor_to_reporter(IMSG_REP_PUSH_DONE, 0, NULL, 0);
 	set_clear(&push_set);
 	push_state = PUSH_IDLE;
 }
@@ -351,7 +352,7 @@ dr_result_logged(const char *what, const struct dr_result *r)
 static void
 dr_config_result(const struct dr_result *r)
 {
-	dr_result_logged("config", r);
+	dr_result_logged(origin_name(ORIGIN_CONFIG), r);
 	config_answer.generation = r->generation;
 	config_answer.ok = r->status == DR_OK;
 	config_answer.why[0] = '\0';
@@ -377,7 +378,7 @@ dr_result(struct imsg *imsg)
 		dr_config_result(&r);
 		break;
 	case REQ_LB_REPLAY:
-		dr_result_logged("lb", &r);
+		dr_result_logged(origin_name(ORIGIN_LB), &r);
 		break;
 	case REQ_PUSH:
 	case REQ_PUSH_ABANDONED:
@@ -415,7 +416,7 @@ static void
 dr_done(void)
 {
 	if (inflight == REQ_PUSH) {
-		monitor_to_reporter(IMSG_DR_DONE, 0, NULL, 0);
+		monitor_to_reporter(IMSG_REP_PUSH_DONE, 0, NULL, 0);
 		push_state = PUSH_IDLE;
 	}
 	set_clear(&sent_set);
@@ -440,7 +441,7 @@ dr_netcfg_reply(struct imsg *imsg)
 			fatalx("%s: bad IMSG_DR_ENTRY_RESULT", __func__);
 		er.reason[sizeof(er.reason) - 1] = '\0';
 		if (inflight == REQ_PUSH) {
-			monitor_to_reporter(IMSG_DR_ENTRY_RESULT, 0, &er,
+			monitor_to_reporter(IMSG_REP_PUSH_ENTRY_RESULT, 0, &er,
 			    sizeof(er));
 			break;
 		}

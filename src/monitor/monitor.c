@@ -23,8 +23,6 @@
 #include "monitor.h"
 #include "names.h"
 
-int	 monitor_main(int, char **);
-
 #define STOP_TICK_MS		50
 #define STOP_REMOVE_MS		1200	/* wait this long for netcfg's clean-up */
 #define STOP_KILL_MS		1800	/* then kill what is left: 2 s in all */
@@ -189,7 +187,7 @@ monitor_dispatch_reporter(struct imsgev *iev, struct imsg *imsg)
 		break;
 	case IMSG_REP_STATUS:
 	case IMSG_REP_LB:
-	case IMSG_CTL_END:
+	case IMSG_REP_END:
 		control_relay(imsg);
 		break;
 	case IMSG_REP_WEIGHT:

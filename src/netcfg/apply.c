@@ -20,6 +20,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "names.h"
 #include "netcfg.h"
 
 #define AUDIT_ENTRIES	8	/* entries an audit line names, then counts */
@@ -41,12 +42,6 @@ usec_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static const char *
-origin_name(int origin)
-{
-	return origin == ORIGIN_LB ? "lb" : "config";
 }
 
 /*

@@ -27,8 +27,6 @@
 #include "netcfg.h"
 #include "sandbox.h"
 
-int	 netcfg_main(int, char **);
-
 /* The request being received, between BEGIN and COMMIT. */
 static struct {
 	int		 active;

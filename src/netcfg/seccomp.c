@@ -1,12 +1,13 @@
 /*
  * netcfg's system call allowlist.  It talks netlink (nftables and
  * rtnetlink) and its imsg socket, logs to syslog or stderr, and must
- * write nothing to the filesystem: files open read-only or not at all.
+ * write nothing to the filesystem: files open read-only or not at all
+ * (an open for writing fails with EACCES, src/common/sandbox.c).
  */
 #include <sys/socket.h>
-#include <sys/syscall.h>
 
 #include <fcntl.h>
+#include <seccomp.h>
 
 #include "netcfg.h"
 #include "sandbox.h"
@@ -17,49 +18,47 @@
 
 static const struct sandbox_rule netcfg_rules[] = {
 	/* the imsg channel, read and written blocking; poll for idleness */
-#ifdef SYS_poll			/* not on every architecture */
-	SANDBOX_ALLOW(SYS_poll),
-#endif
-	SANDBOX_ALLOW(SYS_ppoll),
-	SANDBOX_ALLOW(SYS_read),
-	SANDBOX_ALLOW(SYS_readv),
-	SANDBOX_ALLOW(SYS_write),
-	SANDBOX_ALLOW(SYS_writev),
-	SANDBOX_ALLOW(SYS_recvmsg),
-	SANDBOX_ALLOW(SYS_sendmsg),
-	SANDBOX_ALLOW(SYS_recvfrom),
-	SANDBOX_ALLOW(SYS_sendto),
-	SANDBOX_ALLOW(SYS_close),
-	SANDBOX_ALLOW(SYS_clock_gettime),
-	SANDBOX_ALLOW(SYS_gettimeofday),
-	SANDBOX_ALLOW(SYS_getpid),
+	SANDBOX_ALLOW(SCMP_SYS(poll)),		/* not on every architecture */
+	SANDBOX_ALLOW(SCMP_SYS(ppoll)),
+	SANDBOX_ALLOW(SCMP_SYS(read)),
+	SANDBOX_ALLOW(SCMP_SYS(readv)),
+	SANDBOX_ALLOW(SCMP_SYS(write)),
+	SANDBOX_ALLOW(SCMP_SYS(writev)),
+	SANDBOX_ALLOW(SCMP_SYS(recvmsg)),
+	SANDBOX_ALLOW(SCMP_SYS(sendmsg)),
+	SANDBOX_ALLOW(SCMP_SYS(recvfrom)),
+	SANDBOX_ALLOW(SCMP_SYS(sendto)),
+	SANDBOX_ALLOW(SCMP_SYS(close)),
+	SANDBOX_ALLOW(SCMP_SYS(clock_gettime)),
+	SANDBOX_ALLOW(SCMP_SYS(gettimeofday)),
+	SANDBOX_ALLOW(SCMP_SYS(getpid)),
 	/* nft_ctx_new() after an idle time: libxtables compares the uids */
-	SANDBOX_ALLOW(SYS_getuid),
-	SANDBOX_ALLOW(SYS_geteuid),
-	SANDBOX_ALLOW(SYS_exit),
-	SANDBOX_ALLOW(SYS_exit_group),
-	SANDBOX_ALLOW(SYS_rt_sigreturn),
+	SANDBOX_ALLOW(SCMP_SYS(getuid)),
+	SANDBOX_ALLOW(SCMP_SYS(geteuid)),
+	SANDBOX_ALLOW(SCMP_SYS(exit)),
+	SANDBOX_ALLOW(SCMP_SYS(exit_group)),
+	SANDBOX_ALLOW(SCMP_SYS(rt_sigreturn)),
 	/* memory */
-	SANDBOX_ALLOW(SYS_brk),
-	SANDBOX_ALLOW(SYS_mmap),
-	SANDBOX_ALLOW(SYS_munmap),
-	SANDBOX_ALLOW(SYS_mremap),
-	SANDBOX_ALLOW(SYS_madvise),
+	SANDBOX_ALLOW(SCMP_SYS(brk)),
+	SANDBOX_ALLOW(SCMP_SYS(mmap)),
+	SANDBOX_ALLOW(SCMP_SYS(munmap)),
+	SANDBOX_ALLOW(SCMP_SYS(mremap)),
+	SANDBOX_ALLOW(SCMP_SYS(madvise)),
 	/* netlink for nftables and rtnetlink, AF_UNIX to reconnect to syslog */
-	SANDBOX_ARG_EQ(SYS_socket, 0, AF_NETLINK),
-	SANDBOX_ARG_EQ(SYS_socket, 0, AF_UNIX),
-	SANDBOX_ALLOW(SYS_connect),
-	SANDBOX_ALLOW(SYS_setsockopt),
-	SANDBOX_ALLOW(SYS_getsockopt),
-	SANDBOX_ARG_EQ(SYS_fcntl, 1, F_SETFL),	/* O_NONBLOCK on nft's socket */
-	SANDBOX_ALLOW(SYS_pselect6),	/* libnftables awaits netlink answers */
+	SANDBOX_ARG_EQ(SCMP_SYS(socket), 0, AF_NETLINK),
+	SANDBOX_ARG_EQ(SCMP_SYS(socket), 0, AF_UNIX),
+	SANDBOX_ALLOW(SCMP_SYS(connect)),
+	SANDBOX_ALLOW(SCMP_SYS(setsockopt)),
+	SANDBOX_ALLOW(SCMP_SYS(getsockopt)),
+	SANDBOX_ARG_EQ(SCMP_SYS(fcntl), 1, F_SETFL), /* O_NONBLOCK on nft's socket */
+	SANDBOX_ALLOW(SCMP_SYS(pselect6)),	/* libnftables awaits netlink answers */
 	/* libnftables may look at /etc (protocols, services) read-only */
-	SANDBOX_ARG_MASK(SYS_openat, 2, OPEN_WRITE_FLAGS, 0),
-	SANDBOX_ALLOW(SYS_fstat),
-	SANDBOX_ALLOW(SYS_newfstatat),
-	SANDBOX_ALLOW(SYS_lseek),
+	SANDBOX_ARG_MASK(SCMP_SYS(openat), 2, OPEN_WRITE_FLAGS, 0),
+	SANDBOX_ALLOW(SCMP_SYS(fstat)),
+	SANDBOX_ALLOW(SCMP_SYS(newfstatat)),
+	SANDBOX_ALLOW(SCMP_SYS(lseek)),
 	/* glibc qsort() asks how much memory there is */
-	SANDBOX_ALLOW(SYS_sysinfo),
+	SANDBOX_ALLOW(SCMP_SYS(sysinfo)),
 };
 
 void

@@ -534,7 +534,7 @@ push_add_result(struct imsg *imsg)
 	struct lbnp_result	*r;
 
 	if (imsg_get_data(imsg, &er, sizeof(er)) == -1)
-		fatalx("%s: bad IMSG_DR_ENTRY_RESULT", __func__);
+		fatalx("%s: bad IMSG_REP_PUSH_ENTRY_RESULT", __func__);
 	/* The ACK must fit a datagram: the first ones, and a count. */
 	if (push.ack.nresults == LBNP_RESULTS_MAX) {
 		push.ack.omitted++;
@@ -549,7 +549,7 @@ push_add_result(struct imsg *imsg)
 
 /*
  * The monitor's answer to the push: IMSG_REP_PUSH_RESULT, an
- * IMSG_DR_ENTRY_RESULT per refused entry, IMSG_DR_DONE.
+ * IMSG_REP_PUSH_ENTRY_RESULT per refused entry, IMSG_REP_PUSH_DONE.
  */
 void
 lbnp_push_result(struct imsg *imsg)
@@ -570,10 +570,10 @@ lbnp_push_result(struct imsg *imsg)
 		memcpy(push.ack.message, r.reason, sizeof(r.reason));
 		push.ack.message[sizeof(r.reason) - 1] = '\0';
 		break;
-	case IMSG_DR_ENTRY_RESULT:
+	case IMSG_REP_PUSH_ENTRY_RESULT:
 		push_add_result(imsg);
 		break;
-	case IMSG_DR_DONE:
+	case IMSG_REP_PUSH_DONE:
 		if (push.ack.status == LBNP_STATUS_OK)
 			rep->generation = push.ack.generation;
 		addr_from_sockaddr((struct sockaddr *)&push.to, &to);

@@ -250,8 +250,8 @@ reporter_dispatch(struct imsgev *iev, struct imsg *imsg)
 		status_send_lbs(imsg_get_peerid(imsg));
 		break;
 	case IMSG_REP_PUSH_RESULT:
-	case IMSG_DR_ENTRY_RESULT:
-	case IMSG_DR_DONE:
+	case IMSG_REP_PUSH_ENTRY_RESULT:
+	case IMSG_REP_PUSH_DONE:
 		lbnp_push_result(imsg);
 		break;
 	default:

@@ -75,7 +75,6 @@ struct reporter {
 extern struct reporter	*rep;
 
 /* reporter.c */
-int	 reporter_main(int, char **);
 void	 reporter_state_changed(void);	/* weight or admin changed */
 void	 reporter_nonblock(int);
 

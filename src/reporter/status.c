@@ -1,7 +1,7 @@
 /*
  * Answers to lbnodectl.  The monitor relays the request with the
  * control client's id as peerid; every answer carries it back and ends
- * with IMSG_CTL_END so the monitor knows the client is served.
+ * with IMSG_REP_END, on which the monitor closes the client's answer.
  */
 #include <string.h>
 #include <time.h>
@@ -61,7 +61,7 @@ status_send(uint32_t peerid)
 	iface_get(&rep->conf, &st.iface);
 	status_signals(&st);
 	status_compose(IMSG_REP_STATUS, peerid, &st, sizeof(st));
-	status_compose(IMSG_CTL_END, peerid, NULL, 0);
+	status_compose(IMSG_REP_END, peerid, NULL, 0);
 }
 
 void
@@ -72,5 +72,5 @@ status_send_lbs(uint32_t peerid)
 	for (i = 0; i < rep->nlbs; i++)
 		status_compose(IMSG_REP_LB, peerid, &rep->lbs[i],
 		    sizeof(rep->lbs[i]));
-	status_compose(IMSG_CTL_END, peerid, NULL, 0);
+	status_compose(IMSG_REP_END, peerid, NULL, 0);
 }

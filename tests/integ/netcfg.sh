@@ -227,7 +227,7 @@ req "raw 999 0"
 check "unknown imsg type: netcfg exits 1" grep -qx 'exit 1' "$OUT"
 exec 7>&-
 drv_start three
-req "raw 5 3"	# IMSG_DR_BEGIN, see enum imsg_type
+req "raw DR_BEGIN 3"
 check "DR_BEGIN of the wrong size: netcfg exits 1" grep -qx 'exit 1' "$OUT"
 exec 7>&-
 

@@ -24,13 +24,17 @@
  *					queued), the entries, COMMIT; await DONE
  *	remove-all
  *	raw TYPE LEN			a message of LEN zero bytes, then
- *					await an answer or netcfg's exit
+ *					await an answer or netcfg's exit;
+ *					TYPE names what the monitor sends
+ *					netcfg (DR_BEGIN for IMSG_DR_BEGIN)
+ *					or is a number
  * At the end of the input the channel is closed and netcfg awaited.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -214,6 +218,37 @@ parse_num(const char *s, unsigned long max)
 	return v;
 }
 
+/*
+ * What the monitor sends netcfg, by name, so that a test never spells
+ * a number the enum may change.
+ */
+static const struct {
+	const char	*name;
+	uint32_t	 type;
+} monitor_types[] = {
+	{ "CONF_SETTINGS",	IMSG_CONF_SETTINGS },
+	{ "CONF_END",		IMSG_CONF_END },
+	{ "PING",		IMSG_PING },
+	{ "CTL_VERBOSE",	IMSG_CTL_VERBOSE },
+	{ "DR_BEGIN",		IMSG_DR_BEGIN },
+	{ "DR_ENTRY",		IMSG_DR_ENTRY },
+	{ "DR_COMMIT",		IMSG_DR_COMMIT },
+	{ "DR_REMOVE_ALL",	IMSG_DR_REMOVE_ALL },
+};
+
+static uint32_t
+parse_type(const char *s)
+{
+	size_t	 i;
+
+	if (s != NULL && isdigit((unsigned char)s[0]))
+		return (uint32_t)parse_num(s, UINT32_MAX);
+	for (i = 0; s != NULL && i < nitems(monitor_types); i++)
+		if (strcmp(s, monitor_types[i].name) == 0)
+			return monitor_types[i].type;
+	syntax("unknown imsg type");
+}
+
 static uint8_t
 parse_proto(const char *s)
 {
@@ -395,7 +430,7 @@ command(char **av)
 		flush();
 		await_done(now_us());
 	} else if (strcmp(av[0], "raw") == 0) {
-		send_msg(parse_num(av[1], UINT32_MAX), zero,
+		send_msg(parse_type(av[1]), zero,
 		    parse_num(av[2], sizeof(zero) - IMSG_HEADER_SIZE));
 		flush();
 		await_done(now_us());

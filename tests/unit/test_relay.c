@@ -203,7 +203,7 @@ one_answer(int status, const char *reason, const char *name)
 		return;
 	snprintf(what, sizeof(what), "%s: RESULT then DONE", name);
 	ok(to_reporter[0].type == IMSG_REP_PUSH_RESULT &&
-	    to_reporter[1].type == IMSG_DR_DONE, what);
+	    to_reporter[1].type == IMSG_REP_PUSH_DONE, what);
 	snprintf(what, sizeof(what), "%s: status", name);
 	is_int(to_reporter[0].status, status, what);
 	if (reason != NULL) {
