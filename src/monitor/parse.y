@@ -917,7 +917,9 @@ dirs_untrusted(char *path, char *buf, size_t len)
 			snprintf(buf, len, "%s: %s", d, strerror(errno));
 			return buf;
 		}
-		if (!trusted(st.st_uid, st.st_mode)) {
+		/* Others cannot swap root's entries out of /tmp: sticky. */
+		if (!trusted(st.st_uid, st.st_mode) &&
+		    !(st.st_uid == 0 && (st.st_mode & S_ISVTX))) {
 			snprintf(buf, len, "directory %s is not owned by root "
 			    "or is writable by others", d);
 			return buf;
