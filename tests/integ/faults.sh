@@ -154,7 +154,7 @@ passed "root's lbnodectl answered beside 60 idle connections"
 diag "root's lbnodectl status took $(ms_since "$t0") ms beside the idle clients"
 RC=0
 setpriv --reuid=65533 --regid=65533 --groups="$CTL_GID" timeout 10 \
-    "$LBNODECTL" -s "$SOCK" status >"$OUT" 2>"$ERR" || RC=$?
+    "$(readable_copy "$LBNODECTL")" -s "$SOCK" status >"$OUT" 2>"$ERR" || RC=$?
 passed "another uid of the group still gets in"
 check "the surplus is refused, and logged" \
     grep -q "control: refused a client of uid 65534" "$LOG"
