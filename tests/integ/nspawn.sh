@@ -114,13 +114,15 @@ container_init() {
 }
 wait_for 30 container_init || bail "the container's systemd did not start"
 INIT=$(container_init)
-cin() { nsenter -t "$INIT" -a "$@"; }
+# -r: the container's root, also when this test itself runs in a chroot
+cin() { nsenter -t "$INIT" -a -r "$@"; }
 # journal_has PATTERN [JOURNALCTL-ARGS]: a line of lbnoded's journal matches
 journal() { cin journalctl -u lbnoded --no-pager -o cat "$@"; }
 journal_has() { p=$1; shift; journal "$@" | grep -q -- "$p"; }
 status_text() { prop StatusText | grep -qx "$1"; }
 booted() { cin systemctl is-system-running 2>/dev/null | grep -Eqx 'running|degraded'; }
 check "the container boots with systemd as PID 1" wait_for 60 booted
+booted || sed 's/^/#   /' "$LAB_DIR/console.log" | tail -20
 
 ## Install: the default config changes nothing and the service runs
 
@@ -195,9 +197,9 @@ check "the monitor runs with NoNewPrivileges=" \
 check "the monitor runs under SystemCallFilter=" \
     test "$(status_field "$MON" Seccomp)" = 2
 check "ProtectSystem=strict: the monitor cannot write /etc" \
-    sh -c "! nsenter -t $MON -m -- sh -c ': >/etc/lbnoded/x' 2>/dev/null"
+    sh -c "! nsenter -t $MON -m -r -- sh -c ': >/etc/lbnoded/x' 2>/dev/null"
 check "ReadWritePaths=: the monitor may write its state directory" \
-    nsenter -t "$MON" -m -- sh -c ': >/var/lib/lbnoded/x && rm /var/lib/lbnoded/x'
+    nsenter -t "$MON" -m -r -- sh -c ': >/var/lib/lbnoded/x && rm /var/lib/lbnoded/x'
 check_sandbox netcfg "$NETCFG" 0000000000001000
 check_sandbox reporter "$REPORTER" 0000000000000000
 uid=$(cin id -u _lbnoded)
@@ -307,7 +309,7 @@ check "the client connected through the upgrade" \
 check "no connection failed during the upgrade" \
     test "$(fails "$LAB_DIR/upgrade.count")" -eq 0
 check "the node is still drained after the upgrade" active_in drain
-check "lbnodectl status says drain" sh -c "nsenter -t $INIT -a lbnodectl status | grep -q drain"
+check "lbnodectl status says drain" sh -c "nsenter -t $INIT -a -r lbnodectl status | grep -q drain"
 
 ## Stop: every rule and address goes
 
