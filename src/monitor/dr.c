@@ -224,13 +224,20 @@ push_fail(const char *reason)
 	push_state = PUSH_IDLE;
 }
 
-/* Its entries are dropped as they come; COMMIT gets the refusal. */
+/* push_set becomes the push b begins, still without entries. */
 static void
-push_refuse(const struct dr_begin *b, const char *reason)
+push_set_begin(const struct dr_begin *b)
 {
 	set_clear(&push_set);
 	push_set.generation = b->generation;
 	push_set.lb = b->lb;
+}
+
+/* Its entries are dropped as they come; COMMIT gets the refusal. */
+static void
+push_refuse(const struct dr_begin *b, const char *reason)
+{
+	push_set_begin(b);
 	snprintf(push_refusal, sizeof(push_refusal), "%s", reason);
 	push_state = PUSH_REFUSED;
 }
@@ -283,9 +290,7 @@ dr_push_begin(struct imsg *imsg)
 		push_refuse(&b, "too many entries");
 		return;
 	}
-	set_clear(&push_set);
-	push_set.generation = b.generation;
-	push_set.lb = b.lb;
+	push_set_begin(&b);
 	if (b.count > 0 && (push_set.e = calloc(b.count,
 	    sizeof(*push_set.e))) == NULL)
 		fatal(__func__);
