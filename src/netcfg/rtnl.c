@@ -4,7 +4,10 @@
  * NETCFG_IFA_PROTO, so we can tell ours from anybody else's after a
  * restart.  Changes are sent in batches of many requests per sendto()
  * and their acks are matched by sequence number, so 10,000 loopback
- * VIPs do not cost 10,000 round trips.
+ * VIPs do not cost 10,000 round trips.  The kernel queues every ack of
+ * a batch before we read one, and drops what does not fit in the
+ * receive buffer (ENOBUFS): a batch is therefore bounded by count, and
+ * the buffer is raised to hold the acks of one batch many times over.
  */
 #include <sys/socket.h>
 
@@ -24,6 +27,9 @@
 
 #define RTNL_BUFSIZE	32768
 #define RTNL_MSG_MAX	256		/* room one request needs, at most */
+#define RTNL_BATCH_MAX	128		/* requests a sendto() */
+/* An ack takes up to about 1 KiB of receive buffer, head and all. */
+#define RTNL_RCVBUF	(1024 * 1024)
 #define DUMP_ADDRS_MAX	(4 * VIP_ENTRIES_MAX)
 #define DUMP_TRIES	3		/* a dump the kernel says was interrupted */
 
@@ -35,12 +41,20 @@ static char			 rtnl_buf[RTNL_BUFSIZE];
 void
 rtnl_init(void)
 {
-	int	 one = 1;
+	int	 one = 1, rcvbuf = RTNL_RCVBUF;
 
 	if ((nl = mnl_socket_open(NETLINK_ROUTE)) == NULL)
 		fatal("mnl_socket_open");
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == -1)
 		fatal("mnl_socket_bind");
+	/*
+	 * CAP_NET_ADMIN lets us pass net.core.rmem_max.  Without it (a
+	 * container's user namespace on an old kernel) the default buffer
+	 * still holds the acks of one batch.
+	 */
+	if (setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE,
+	    &rcvbuf, sizeof(rcvbuf)) == -1)
+		log_warn("setsockopt SO_RCVBUFFORCE");
 	/* acks without a copy of the request: smaller, more fit in a read */
 	if (mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one)) == -1)
 		fatal("setsockopt NETLINK_CAP_ACK");
@@ -242,8 +256,8 @@ rtnl_lo_change(int add, const struct addrset *as, uint8_t *ok,
 	while (i < as->n) {
 		first = i;
 		base = seq + 1;
-		for (used = 0; i < as->n && used + RTNL_MSG_MAX <= sizeof(sbuf);
-		    i++) {
+		for (used = 0; i < as->n && i - first < RTNL_BATCH_MAX &&
+		    used + RTNL_MSG_MAX <= sizeof(sbuf); i++) {
 			nlh = mnl_nlmsg_put_header(sbuf + used);
 			put_lo_request(nlh, add, &as->a[i], ++seq);
 			used += NLMSG_ALIGN(nlh->nlmsg_len);

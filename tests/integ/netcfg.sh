@@ -248,6 +248,16 @@ req "begin config 7" "redirect 198.18.0.10 tcp 80" "commit"
 check "stale lo addresses of ours removed" sh -c "! ip netns exec $NS ip addr show dev lo | grep -q '198.18.0.13/\|2001:db8:ffff::10/'"
 check "somebody else's lo address kept" sh -c "ip netns exec $NS ip addr show dev lo | grep -q '198.18.0.99/32'"
 
+# Many loopback VIPs in one change: the kernel queues an ack for each
+# before netcfg reads one, and once dropped what did not fit (ENOBUFS).
+many_lo() { lo_addrs | grep -c '^198\.18\.\(8\|9\|1[0-9]\)\.'; }
+req "begin config 7" "redirect 198.18.0.10 tcp 80" \
+    "gen loopback 3000 198.18.8.1 tcp 80" "commit"
+check "3,000 loopback VIPs applied" result_is ok
+check "3,000 loopback VIPs on lo" test "$(many_lo)" -eq 3000
+req "begin config 7" "redirect 198.18.0.10 tcp 80" "commit"
+check "3,000 loopback VIPs taken off" test "$(many_lo)" -eq 0
+
 # remove-all: our tables and lo addresses go, nothing else
 req "loopback 198.18.0.13" "begin config 8" "redirect 198.18.0.10 tcp 80" "loopback 198.18.0.13" "commit"
 req "remove-all"
