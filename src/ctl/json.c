@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "lbnodectl.h"
 
 /*
  * The length of the well-formed UTF-8 sequence at s, or 0: no overlong
