@@ -6,8 +6,6 @@
 #ifndef LBNODECTL_H
 #define LBNODECTL_H
 
-#include <sys/socket.h>
-
 #include <stdint.h>
 #include <stdio.h>
 
@@ -79,24 +77,14 @@ struct lbnpctl_opts {
 	int		 seconds;	/* -t: per try, or listen's run time */
 };
 
-/* One node asked, and the answer it is to give. */
-struct lbnpctl_exchange {
-	int			 fd;
-	struct sockaddr_storage	 to;
-	socklen_t		 tolen;
-	const struct key_msg	*key;
-	int			 timeout;	/* seconds per try */
-	uint8_t			 want;		/* the answer's type */
-};
-
 int	 lbnpctl_init(const char *, struct key_msg *);
 void	 lbnpctl_opts_init(struct lbnpctl_opts *, int);
 int	 lbnpctl_option(int, const char *, struct lbnpctl_opts *);
 int	 lbnpctl_number(const char *, unsigned long long, unsigned long long *);
 int	 lbnpctl_accept(const uint8_t *, size_t, const struct key_msg *,
 	    struct lbnp_replay *, struct lbnp_msg *);
-int	 lbnpctl_resolve(const char *, uint16_t, struct lbnpctl_exchange *);
-int	 lbnpctl_exchange(struct lbnpctl_exchange *, const struct lbnp_msg *,
+int	 lbnpctl_ask(const char *, const struct lbnpctl_opts *,
+	    const struct key_msg *, struct lbnp_msg *, uint8_t, int,
 	    struct lbnp_msg *);
 void	 lbnpctl_node_hex(const struct lbnp_node *, char *, size_t);
 void	 lbnpctl_node_json(FILE *, const struct lbnp_msg *, const char *);

@@ -26,6 +26,16 @@
 
 #define TRIES		3	/* sends of one request */
 
+/* One node asked, and the answer it is to give. */
+struct exchange {
+	int			 fd;
+	struct sockaddr_storage	 to;
+	socklen_t		 tolen;
+	const struct key_msg	*key;
+	int			 timeout;	/* seconds per try */
+	uint8_t			 want;		/* the answer's type */
+};
+
 static struct lbnp_replay	 replay;
 static uint8_t			 pkt[65536];
 
@@ -64,6 +74,18 @@ lbnpctl_opts_init(struct lbnpctl_opts *o, int seconds)
 	o->seconds = seconds;
 }
 
+/* An option's value from 1 to max; -1 said, e.g. "port 0: want 1 to 65535". */
+static int
+option_number(const char *arg, unsigned long long max, const char *what,
+    const char *unit, unsigned long long *v)
+{
+	if (lbnpctl_number(arg, max, v) == -1 || *v == 0) {
+		warnx("%s %s: want 1 to %llu%s", what, arg, max, unit);
+		return -1;
+	}
+	return 0;
+}
+
 /* 1: a shared option, taken; 0: not one of them; -1: a bad value. */
 int
 lbnpctl_option(int ch, const char *arg, struct lbnpctl_opts *o)
@@ -78,17 +100,13 @@ lbnpctl_option(int ch, const char *arg, struct lbnpctl_opts *o)
 		o->keyfile = arg;
 		return 1;
 	case 'p':
-		if (lbnpctl_number(arg, 65535, &v) == -1 || v == 0) {
-			warnx("port %s: want 1 to 65535", arg);
+		if (option_number(arg, 65535, "port", "", &v) == -1)
 			return -1;
-		}
 		o->port = (uint16_t)v;
 		return 1;
 	case 't':
-		if (lbnpctl_number(arg, 3600, &v) == -1 || v == 0) {
-			warnx("-t %s: want 1 to 3600 seconds", arg);
+		if (option_number(arg, 3600, "-t", " seconds", &v) == -1)
 			return -1;
-		}
 		o->seconds = (int)v;
 		return 1;
 	default:
@@ -161,8 +179,8 @@ lbnpctl_node_json(FILE *f, const struct lbnp_msg *m, const char *from)
 }
 
 /* x's socket, and where it sends: node's first address. */
-int
-lbnpctl_resolve(const char *node, uint16_t port, struct lbnpctl_exchange *x)
+static int
+resolve(const char *node, uint16_t port, struct exchange *x)
 {
 	struct addrinfo	 hints, *res;
 	char		 serv[8];
@@ -188,7 +206,7 @@ lbnpctl_resolve(const char *node, uint16_t port, struct lbnpctl_exchange *x)
 }
 
 static int
-send_request(struct lbnpctl_exchange *x, const struct lbnp_msg *req)
+send_request(struct exchange *x, const struct lbnp_msg *req)
 {
 	static uint8_t		 buf[LBNP_DGRAM_MAX];
 	struct lbnp_sign	 sign;
@@ -228,7 +246,7 @@ ms_left(const struct timespec *deadline)
  * 0 timed out, -1 error.
  */
 static int
-await_answer(struct lbnpctl_exchange *x, const struct lbnp_msg *req, int tries,
+await_answer(struct exchange *x, const struct lbnp_msg *req, int tries,
     struct lbnp_msg *resp)
 {
 	struct pollfd	 pfd = { x->fd, POLLIN, 0 };
@@ -266,12 +284,9 @@ await_answer(struct lbnpctl_exchange *x, const struct lbnp_msg *req, int tries,
 	return 0;
 }
 
-/*
- * Send req until it is answered or the tries are spent.  Returns 1
- * answered, 0 no answer, -1 error.
- */
-int
-lbnpctl_exchange(struct lbnpctl_exchange *x, const struct lbnp_msg *req,
+/* Send req until it is answered or the tries are spent. */
+static int
+exchange(struct exchange *x, const struct lbnp_msg *req,
     struct lbnp_msg *resp)
 {
 	int	 try, r;
@@ -285,3 +300,29 @@ lbnpctl_exchange(struct lbnpctl_exchange *x, const struct lbnp_msg *req,
 	return 0;
 }
 
+/*
+ * Ask node, at o's port and with o's timeout per try, for the answer
+ * of type want to req, whose seq is drawn here.  Returns 1 answered,
+ * 0 no answer (said on stderr unless quiet), -1 a reported error.
+ */
+int
+lbnpctl_ask(const char *node, const struct lbnpctl_opts *o,
+    const struct key_msg *key, struct lbnp_msg *req, uint8_t want, int quiet,
+    struct lbnp_msg *resp)
+{
+	struct exchange	 x;
+	int		 r;
+
+	memset(&x, 0, sizeof(x));
+	x.timeout = o->seconds;
+	x.key = key;
+	x.want = want;
+	if (resolve(node, o->port, &x) == -1)
+		return -1;
+	req->seq = randombytes_random();
+	r = exchange(&x, req, resp);
+	close(x.fd);
+	if (r == 0 && !quiet)
+		fprintf(stderr, "%s: no answer\n", node);
+	return r;
+}

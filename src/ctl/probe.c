@@ -8,9 +8,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <sodium.h>
 
 #include "addr.h"
 #include "lbnodectl.h"
@@ -76,12 +73,10 @@ cmd_probe(int argc, char *argv[])
 	static const char	*synopsis = "probe [-j] [--keepalived] "
 	    "[-k keyfile] [-p port] [-t timeout] node";
 	static struct lbnp_msg	 req, resp;
-	struct lbnpctl_exchange	 x;
 	struct key_msg		 key;
 	struct lbnpctl_opts	 o;
 	int			 ch, keepalived = 0, r;
 
-	memset(&x, 0, sizeof(x));
 	lbnpctl_opts_init(&o, PROBE_TIMEOUT);
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "jk:p:t:", probe_longopts,
@@ -97,21 +92,12 @@ cmd_probe(int argc, char *argv[])
 	}
 	if (argc - optind != 1)
 		return ctl_usage(synopsis);
-	x.timeout = o.seconds;
-	if (lbnpctl_init(o.keyfile, &key) == -1 ||
-	    lbnpctl_resolve(argv[optind], o.port, &x) == -1)
+	if (lbnpctl_init(o.keyfile, &key) == -1)
 		return 1;
-	x.key = &key;
-	x.want = LBNP_REPORT;
 	req.type = LBNP_QUERY;
-	req.seq = randombytes_random();
-	r = lbnpctl_exchange(&x, &req, &resp);
-	close(x.fd);
-	if (r != 1) {
-		if (r == 0 && !keepalived)
-			fprintf(stderr, "%s: no answer\n", argv[optind]);
+	if (lbnpctl_ask(argv[optind], &o, &key, &req, LBNP_REPORT, keepalived,
+	    &resp) != 1)
 		return 1;
-	}
 	if (keepalived)
 		return keepalived_status(&resp);
 	if (o.json) {

@@ -12,8 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "addr.h"
 #include "lbnodectl.h"
 #include "names.h"
@@ -180,7 +178,6 @@ cmd_push(int argc, char *argv[])
 	    "[-g generation] [-t timeout] node [vip-spec ...]";
 	static struct dr_entry	 ents[PUSH_SPECS_MAX];
 	static struct lbnp_msg	 req, resp;
-	struct lbnpctl_exchange	 x;
 	struct key_msg		 key;
 	struct lbnpctl_opts	 o;
 	unsigned long long	 v;
@@ -188,7 +185,6 @@ cmd_push(int argc, char *argv[])
 	size_t			 i, n;
 	int			 ch, r;
 
-	memset(&x, 0, sizeof(x));
 	lbnpctl_opts_init(&o, PUSH_TIMEOUT);
 	optind = 0;
 	while ((ch = getopt(argc, argv, "g:jk:p:t:")) != -1) {
@@ -205,7 +201,6 @@ cmd_push(int argc, char *argv[])
 		if (r == 0)
 			return ctl_usage(synopsis);
 	}
-	x.timeout = o.seconds;
 	if (argc - optind < 1)
 		return ctl_usage(synopsis);
 	n = (size_t)(argc - optind - 1);
@@ -219,23 +214,15 @@ cmd_push(int argc, char *argv[])
 			    ",dnat=ADDR][,to=PORT]", argv[optind + 1 + i]);
 			return 1;
 		}
-	if (lbnpctl_init(o.keyfile, &key) == -1 ||
-	    lbnpctl_resolve(argv[optind], o.port, &x) == -1)
+	if (lbnpctl_init(o.keyfile, &key) == -1)
 		return 1;
-	x.key = &key;
-	x.want = LBNP_CONFIG_ACK;
 	req.type = LBNP_CONFIG;
-	req.seq = randombytes_random();
 	req.generation = generation;
 	req.entries = ents;
 	req.nentries = n;
-	r = lbnpctl_exchange(&x, &req, &resp);
-	close(x.fd);
-	if (r != 1) {
-		if (r == 0)
-			fprintf(stderr, "%s: no answer\n", argv[optind]);
+	if (lbnpctl_ask(argv[optind], &o, &key, &req, LBNP_CONFIG_ACK, 0,
+	    &resp) != 1)
 		return 1;
-	}
 	if (o.json)
 		ack_json(&resp, argv + optind + 1, n);
 	else
