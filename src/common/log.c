@@ -1,3 +1,7 @@
+/*
+ * The one variadic function every level of log.h reaches, and where its
+ * line goes: syslog, or stderr in the foreground.
+ */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -16,8 +20,8 @@ static int	 log_journal;	/* stderr is systemd's journal stream */
 static int	 log_tee_fd = -1;	/* errors also go here, see log_tee() */
 static char	 log_proc[16] = "lbnoded";
 
-static void	 vlog(int, const char *, va_list)
-		    __attribute__((format(printf, 2, 0)));
+static void	 vlog(int, int, const char *, va_list)
+		    __attribute__((format(printf, 3, 0)));
 
 /*
  * systemd names the stream it connected to stderr in JOURNAL_STREAM
@@ -84,12 +88,10 @@ log_getverbose(void)
 	return log_verbose;
 }
 
+/* One finished line to syslog or stderr, as log_init() chose. */
 static void
-vlog(int pri, const char *fmt, va_list ap)
+log_emit(int pri, const char *line)
 {
-	char	 line[1024];
-
-	vsnprintf(line, sizeof(line), fmt, ap);
 	if (!log_foreground) {
 		syslog(pri, "%s: %s", log_proc, line);
 		if (log_tee_fd != -1 && pri <= LOG_ERR)
@@ -106,71 +108,52 @@ vlog(int pri, const char *fmt, va_list ap)
 	fflush(stderr);
 }
 
+/*
+ * Every level comes here: log.h names them, as OpenSSH's log.h does,
+ * so there is one variadic function and no wrapper per level.  With
+ * with_errno the line ends in errno's message (alone when fmt is NULL);
+ * errno is kept for the caller.
+ */
 static void
-vlog_errno(int pri, const char *fmt, va_list ap)
+vlog(int pri, int with_errno, const char *fmt, va_list ap)
 {
-	char	 msg[1024];
+	char	 line[1024];
+	size_t	 len;
 	int	 saved = errno;
 
-	if (fmt == NULL) {
-		logit(pri, "%s", strerror(saved));
+	if (pri == LOG_DEBUG && !log_verbose)
 		return;
+	line[0] = '\0';
+	if (fmt != NULL)
+		vsnprintf(line, sizeof(line), fmt, ap);
+	if (with_errno) {
+		len = strlen(line);
+		snprintf(line + len, sizeof(line) - len, "%s%s",
+		    fmt != NULL ? ": " : "", strerror(saved));
 	}
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	logit(pri, "%s: %s", msg, strerror(saved));
+	log_emit(pri, line);
 	errno = saved;
 }
 
 void
-logit(int pri, const char *fmt, ...)
+log_line(int pri, int with_errno, const char *fmt, ...)
 {
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vlog(pri, fmt, ap);
+	vlog(pri, with_errno, fmt, ap);
 	va_end(ap);
 }
 
 void
-log_warn(const char *fmt, ...)
+log_fatal(int with_errno, const char *fmt, ...)
 {
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vlog_errno(LOG_ERR, fmt, ap);
+	vlog(LOG_CRIT, with_errno, fmt, ap);
 	va_end(ap);
-}
-
-void
-log_warnx(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_ERR, fmt, ap);
-	va_end(ap);
-}
-
-void
-log_info(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_INFO, fmt, ap);
-	va_end(ap);
-}
-
-void
-log_debug(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (!log_verbose)
-		return;
-	va_start(ap, fmt);
-	vlog(LOG_DEBUG, fmt, ap);
-	va_end(ap);
+	exit(1);
 }
 
 /* One line per privileged change; grep for "audit:" to see them all. */
@@ -183,27 +166,5 @@ log_audit(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	logit(LOG_NOTICE, "audit: %s", msg);
-}
-
-void
-fatal(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vlog_errno(LOG_CRIT, fmt, ap);
-	va_end(ap);
-	exit(1);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_CRIT, fmt, ap);
-	va_end(ap);
-	exit(1);
+	log_line(LOG_NOTICE, 0, "audit: %s", msg);
 }

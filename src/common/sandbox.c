@@ -150,6 +150,61 @@ static const int file_probes[] = {
 	SCMP_SYS(faccessat2),
 };
 
+/*
+ * The names 32-bit glibc (i386, armhf) calls in place of a syscall the
+ * allowlist names: a rule for native is repeated for arch32, with the
+ * same argument filter.  On an architecture without the name, SCMP_SYS()
+ * gives one of libseccomp's pseudo-syscall numbers (negative), which
+ * seccomp_rule_add() takes without error and which no call carries;
+ * a filter that also holds an architecture with the name gets that
+ * architecture's number.  On i386 libseccomp also allows the socket
+ * calls through socketcall(2), by call number alone: an argument filter
+ * on socket(2) cannot reach into socketcall's memory.
+ */
+static const struct {
+	int	 native;
+	int	 arch32;
+} arch32_names[] = {
+	{ SCMP_SYS(mmap),		SCMP_SYS(mmap2) },
+	{ SCMP_SYS(fstat),		SCMP_SYS(fstat64) },
+	{ SCMP_SYS(newfstatat),		SCMP_SYS(fstatat64) },
+	/*
+	 * Where there is no newfstatat, glibc's fstat and fstatat try statx
+	 * first and fall back only on ENOSYS; elsewhere statx stays a file
+	 * probe, and __NR_SCMP_ERROR adds nothing.
+	 */
+	{ SCMP_SYS(newfstatat),		SCMP_SYS(newfstatat) < 0 ?
+					    SCMP_SYS(statx) : __NR_SCMP_ERROR },
+	{ SCMP_SYS(lseek),		SCMP_SYS(_llseek) },
+	{ SCMP_SYS(fcntl),		SCMP_SYS(fcntl64) },
+	{ SCMP_SYS(getuid),		SCMP_SYS(getuid32) },
+	{ SCMP_SYS(geteuid),		SCMP_SYS(geteuid32) },
+	/* the return from a handler without SA_SIGINFO */
+	{ SCMP_SYS(rt_sigreturn),	SCMP_SYS(sigreturn) },
+	{ SCMP_SYS(clock_gettime),	SCMP_SYS(clock_gettime64) },
+	{ SCMP_SYS(ppoll),		SCMP_SYS(ppoll_time64) },
+	{ SCMP_SYS(pselect6),		SCMP_SYS(pselect6_time64) },
+	{ SCMP_SYS(recvmmsg),		SCMP_SYS(recvmmsg_time64) },
+	/* send() and recv(), which syslog() and others call */
+	{ SCMP_SYS(sendto),		SCMP_SYS(send) },
+	{ SCMP_SYS(recvfrom),		SCMP_SYS(recv) },
+};
+
+/* Does a rule for rule_nr allow nr, itself or as its 32-bit name? */
+static int
+rule_covers(int rule_nr, int nr)
+{
+	size_t	 i;
+
+	if (rule_nr == nr)
+		return 1;
+	for (i = 0; i < nitems(arch32_names); i++)
+		if (arch32_names[i].native == rule_nr &&
+		    arch32_names[i].arch32 == nr && nr != __NR_SCMP_ERROR)
+			return 1;
+	return 0;
+}
+
 #ifdef SECCOMP_DEBUG
 #ifndef SYS_SECCOMP
 #define SYS_SECCOMP	1	/* the kernel's si_code for a seccomp trap; glibc lacks it */
@@ -272,6 +327,11 @@ sandbox_rule_add(scmp_filter_ctx ctx, uint32_t action, int nr, int arg,
 	else
 		rc = seccomp_rule_add(ctx, action, nr, 1,
 		    SCMP_CMP64((unsigned)arg, SCMP_CMP_MASKED_EQ, mask, value));
+	/*
+	 * A pseudo-syscall number (a name this architecture lacks) is
+	 * taken too: libseccomp returns 0 and writes a rule that no call
+	 * matches (test_sigsys checks this).  Any error is fatal.
+	 */
 	if (rc < 0)
 		fatalx("seccomp_rule_add %d: %s", nr, strerror(-rc));
 }
@@ -291,7 +351,7 @@ sandbox_soft_deny(scmp_filter_ctx ctx, int nr,
 	size_t				 i;
 
 	for (i = 0; i < n; i++) {
-		if (rules[i].nr != nr)
+		if (!rule_covers(rules[i].nr, nr))
 			continue;
 		if (allowed != NULL)
 			fatalx("seccomp: syscall %d: a file probe takes one "
@@ -311,18 +371,34 @@ sandbox_soft_deny(scmp_filter_ctx ctx, int nr,
 			    allowed->arg, bit, ~allowed->value & bit);
 }
 
+/* A rule of the allowlist, and the same for its 32-bit names. */
+static void
+sandbox_allow(scmp_filter_ctx ctx, const struct sandbox_rule *r)
+{
+	size_t	 i;
+
+	sandbox_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, r->arg, r->mask,
+	    r->value);
+	for (i = 0; i < nitems(arch32_names); i++)
+		if (arch32_names[i].native == r->nr &&
+		    arch32_names[i].arch32 != __NR_SCMP_ERROR)
+			sandbox_rule_add(ctx, SCMP_ACT_ALLOW,
+			    arch32_names[i].arch32, r->arg, r->mask, r->value);
+}
+
 /*
  * The allowlist, then the soft-deny tier, and whatever is in neither
  * kills the process (or traps, in a seccomp-debug build).
  * libseccomp supplies the architecture check: the filter it builds
- * first kills a call made under an architecture other than the native
- * one (a 32-bit call from a 64-bit process), so the rules need only
- * the native numbers.  SCMP_SYS() resolves each name to its number on
- * the architecture we build for, and a rule for a name that
- * architecture lacks matches nothing.
+ * first kills a call made under an architecture other than the ones
+ * it holds (a 32-bit call from a 64-bit process), so the rules need
+ * only the native numbers.  SCMP_SYS() resolves each name to its
+ * number on the architecture we build for.  arch, when not 0, is
+ * another architecture the filter holds too: the unit tests build the
+ * filters for i386 and armhf that way.
  */
-void
-sandbox_seccomp(const struct sandbox_rule *rules, size_t n)
+scmp_filter_ctx
+sandbox_filter(const struct sandbox_rule *rules, size_t n, uint32_t arch)
 {
 	scmp_filter_ctx	 ctx;
 	size_t		 i;
@@ -330,11 +406,23 @@ sandbox_seccomp(const struct sandbox_rule *rules, size_t n)
 
 	if ((ctx = seccomp_init(sandbox_default_action())) == NULL)
 		fatalx("seccomp_init failed");
+	if (arch != 0 && (rc = seccomp_arch_add(ctx, arch)) < 0 &&
+	    rc != -EEXIST)
+		fatalx("seccomp_arch_add: %s", strerror(-rc));
 	for (i = 0; i < n; i++)
-		sandbox_rule_add(ctx, SCMP_ACT_ALLOW, rules[i].nr,
-		    rules[i].arg, rules[i].mask, rules[i].value);
+		sandbox_allow(ctx, &rules[i]);
 	for (i = 0; i < nitems(file_probes); i++)
 		sandbox_soft_deny(ctx, file_probes[i], rules, n);
+	return ctx;
+}
+
+void
+sandbox_seccomp(const struct sandbox_rule *rules, size_t n)
+{
+	scmp_filter_ctx	 ctx;
+	int		 rc;
+
+	ctx = sandbox_filter(rules, n, 0);
 	if ((rc = seccomp_load(ctx)) < 0)
 		fatalx("seccomp_load: %s", strerror(-rc));
 	seccomp_release(ctx);

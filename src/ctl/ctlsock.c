@@ -18,7 +18,6 @@
 
 #include "lbnoded.h"
 #include "imsg.h"
-#include "ctl.h"
 #include "lbnodectl.h"
 
 /* The longest answer: every VIP entry, then OK or FAIL and END. */

@@ -1,12 +1,14 @@
 /*
- * JSON string literals.  The rest of our JSON is numbers and fixed
- * names, written with printf; strings are where output can go wrong.
+ * lbnodectl's JSON output, for -j: string literals and members, figures
+ * kept times 100, and the load members every object names alike.  The
+ * rest of our JSON is numbers and fixed names, written with printf;
+ * strings are where output can go wrong.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "lbnodectl.h"
 
 /*
  * The length of the well-formed UTF-8 sequence at s, or 0: no overlong

@@ -1,6 +1,8 @@
 /*
  * lbnodectl: control of the local lbnoded over its control socket, and
- * a load balancer's view of any node over LBNP.
+ * a load balancer's view of any node over LBNP.  This file holds main(),
+ * the command table and the options every command shares; each family
+ * of commands has a file of its own (lbnodectl.h lists them).
  *
  * The global options come before the command; each command gets the
  * argument vector from its own name on, as main() gets its own, so a
@@ -13,7 +15,6 @@
 
 #include "config.h"
 #include "lbnoded.h"
-#include "ctl.h"
 #include "lbnodectl.h"
 
 const char	*ctl_socket_path = LBNODED_SOCKET;
@@ -56,6 +57,25 @@ ctl_usage(const char *synopsis)
 {
 	fprintf(stderr, "usage: lbnodectl [-j] [-s socket] %s\n", synopsis);
 	return 1;
+}
+
+/*
+ * The option every control command takes after its own name too,
+ * anywhere among its operands: -j.  Returns the index of the first operand,
+ * or -1.
+ */
+int
+ctl_json_opt(int argc, char **argv)
+{
+	int	 ch;
+
+	optind = 0;	/* glibc: start over, with argv[0] the command */
+	while ((ch = getopt(argc, argv, "j")) != -1) {
+		if (ch != 'j')
+			return -1;
+		ctl_json = 1;
+	}
+	return optind;
 }
 
 int

@@ -8,6 +8,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,9 +19,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "ctl.h"
 #include "lbnodectl.h"
-#include "lbnpctl.h"
 #include "names.h"
 
 #define NODES_MAX	1024	/* nodes remembered; the oldest go first */
@@ -182,7 +181,6 @@ cmd_listen(int argc, char *argv[])
 	struct pollfd		 pfd[2];
 	struct key_msg		 key;
 	struct lbnpctl_opts	 o;
-	char			*end;
 	unsigned long long	 count = 0;
 	size_t			 npfd = 0, i;
 	int			 ch, fd, r;
@@ -191,10 +189,8 @@ cmd_listen(int argc, char *argv[])
 	optind = 0;
 	while ((ch = getopt(argc, argv, "c:jk:p:t:")) != -1) {
 		if (ch == 'c') {
-			errno = 0;
-			count = strtoull(optarg, &end, 10);
-			if (*optarg == '\0' || *optarg == '-' || *end != '\0' ||
-			    errno != 0 || count == 0) {
+			if (lbnpctl_number(optarg, ULLONG_MAX, &count) == -1 ||
+			    count == 0) {
 				warnx("-c %s: want a positive number", optarg);
 				return 1;
 			}

@@ -1,8 +1,8 @@
 /*
- * The commands that talk to the local daemon: status, show, the admin
- * states, reload and log.  Output is text for people or, with -j, JSON
- * for scripts; it is built in memory and printed only once the answer
- * is complete, so a failure never leaves half a JSON document.
+ * lbnodectl status and show vips | lbs: what the daemon reports.
+ * Output is text for people or, with -j, JSON for scripts; it is built
+ * in memory and printed only once the answer is complete, so a failure
+ * never leaves half a JSON document.
  */
 #include <sys/types.h>
 
@@ -17,7 +17,6 @@
 #include "lbnoded.h"
 #include "addr.h"
 #include "imsg.h"
-#include "ctl.h"
 #include "lbnodectl.h"
 #include "names.h"
 
@@ -68,25 +67,6 @@ request(uint32_t type, const void *data, size_t len,
 		return -1;
 	}
 	return 0;
-}
-
-/*
- * The option every control command takes after its own name too,
- * anywhere among its operands: -j.  Returns the index of the first operand,
- * or -1.
- */
-static int
-json_opt(int argc, char **argv)
-{
-	int	 ch;
-
-	optind = 0;	/* glibc: start over, with argv[0] the command */
-	while ((ch = getopt(argc, argv, "j")) != -1) {
-		if (ch != 'j')
-			return -1;
-		ctl_json = 1;
-	}
-	return optind;
 }
 
 /* --- load balancers --- */
@@ -401,7 +381,7 @@ cmd_status(int argc, char **argv)
 	struct lb_list		 l;
 	struct out		 o;
 
-	if (json_opt(argc, argv) != argc)
+	if (ctl_json_opt(argc, argv) != argc)
 		return ctl_usage("status");
 	memset(&sa, 0, sizeof(sa));
 	if (request(IMSG_CTL_STATUS, NULL, 0, status_add, &sa) == -1 ||
@@ -535,7 +515,7 @@ cmd_show(int argc, char **argv)
 	const char	*what;
 	int		 i;
 
-	if ((i = json_opt(argc, argv)) == -1 || argc - i != 1)
+	if ((i = ctl_json_opt(argc, argv)) == -1 || argc - i != 1)
 		return ctl_usage("show vips | lbs");
 	what = argv[i];
 	if (strcmp(what, "vips") == 0)
@@ -543,95 +523,4 @@ cmd_show(int argc, char **argv)
 	if (strcmp(what, "lbs") == 0)
 		return show_lbs();
 	return ctl_usage("show vips | lbs");
-}
-
-/* --- requests answered by OK or FAIL --- */
-
-/*
- * Send a request that changes something and print its outcome: done,
- * or with -j the fields of "command" in lbnodectl(8), JSON OUTPUT.  A
- * failure goes to stderr too, through report_fail.
- */
-static int
-change_request(const char *command, uint32_t type, const void *data,
-    size_t len, int idle_ms, const char *done,
-    void (*report_fail)(const char *))
-{
-	struct ctl_answer	 ans;
-	const char		*fail;
-
-	memset(&ans, 0, sizeof(ans));
-	ans.idle_ms = idle_ms;
-	if (ctl_request(type, data, len, &ans) == -1)
-		return 1;
-	fail = ans.fail[0] != '\0' ? ans.fail : NULL;
-	if (fail != NULL)
-		report_fail(fail);
-	if (ctl_json) {
-		fputc('{', stdout);
-		json_member_string(stdout, 1, "command", command);
-		printf(",\"ok\":%s", fail == NULL ? "true" : "false");
-		json_member_string(stdout, 0, "error", fail);
-		printf("}\n");
-	} else if (fail == NULL)
-		printf("%s\n", done);
-	return fail == NULL ? 0 : 1;
-}
-
-static void
-warn_fail(const char *fail)
-{
-	warnx("%s", fail);
-}
-
-/* "file:line: message" alone on its line, as compilers do */
-static void
-warn_reload_fail(const char *fail)
-{
-	fprintf(stderr, "%s\n", fail);
-	warnx("reload failed, the running configuration is kept");
-}
-
-int
-cmd_admin(int argc, char **argv)
-{
-	struct admin_msg	 am;
-	char			 done[32];
-	int			 i;
-
-	if ((i = json_opt(argc, argv)) == -1 || i != argc ||
-	    admin_from_name(argv[0], &am.state) == -1)
-		return ctl_usage("drain | ready | maint");
-	snprintf(done, sizeof(done), "admin state: %s", argv[0]);
-	return change_request(argv[0], IMSG_CTL_ADMIN, &am, sizeof(am), 0,
-	    done, warn_fail);
-}
-
-int
-cmd_reload(int argc, char **argv)
-{
-	int	 i;
-
-	if ((i = json_opt(argc, argv)) == -1 || i != argc)
-		return ctl_usage("reload");
-	return change_request("reload", IMSG_CTL_RELOAD, NULL, 0,
-	    CTL_RELOAD_MS, "reload OK", warn_reload_fail);
-}
-
-int
-cmd_log(int argc, char **argv)
-{
-	int	 i, verbose;
-
-	if ((i = json_opt(argc, argv)) == -1 || argc - i != 1)
-		return ctl_usage("log verbose | brief");
-	if (strcmp(argv[i], "verbose") == 0)
-		verbose = 1;
-	else if (strcmp(argv[i], "brief") == 0)
-		verbose = 0;
-	else
-		return ctl_usage("log verbose | brief");
-	return change_request("log", IMSG_CTL_VERBOSE, &verbose,
-	    sizeof(verbose), 0, verbose ? "log verbose" : "log brief",
-	    warn_fail);
 }

@@ -127,6 +127,8 @@ int	 rtnl_dump_addrs(struct addrset *, struct addrset *);
 int	 rtnl_lo_change(int, const struct addrset *, uint8_t *, char *, size_t);
 
 /* seccomp.c */
+struct sandbox_rule;
+const struct sandbox_rule *netcfg_seccomp_rules(size_t *);
 void	 netcfg_seccomp(void);
 
 /* apply.c: one request, validated, applied, audited */

@@ -2,7 +2,8 @@
  * netcfg's system call allowlist.  It talks netlink (nftables and
  * rtnetlink) and its imsg socket, logs to syslog or stderr, and must
  * write nothing to the filesystem: files open read-only or not at all
- * (an open for writing fails with EACCES, src/common/sandbox.c).
+ * (an open for writing fails with EACCES, src/common/sandbox.c).  The
+ * names 32-bit glibc calls instead of these come from sandbox.c.
  */
 #include <sys/socket.h>
 
@@ -60,6 +61,14 @@ static const struct sandbox_rule netcfg_rules[] = {
 	/* glibc qsort() asks how much memory there is */
 	SANDBOX_ALLOW(SCMP_SYS(sysinfo)),
 };
+
+/* The rules, for the unit tests. */
+const struct sandbox_rule *
+netcfg_seccomp_rules(size_t *n)
+{
+	*n = nitems(netcfg_rules);
+	return netcfg_rules;
+}
 
 void
 netcfg_seccomp(void)

@@ -138,6 +138,8 @@ void	 carry_accepted(uint64_t);
 void	 carry_back(const struct rep_carry *);
 
 /* seccomp.c */
+struct sandbox_rule;
+const struct sandbox_rule *reporter_seccomp_rules(size_t *);
 void	 reporter_seccomp(void);
 
 #endif /* REPORTER_H */

@@ -5,7 +5,8 @@
  * the imsg channel exist before the filter is loaded, and every socket
  * and file arrives as a descriptor, so nothing here opens, creates or
  * binds, except the AF_UNIX datagram socket glibc's syslog() reconnects
- * with after syslogd restarts.
+ * with after syslogd restarts.  The names 32-bit glibc calls instead
+ * of these come from sandbox.c.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -63,9 +64,16 @@ static const struct sandbox_rule reporter_rules[] = {
 	SANDBOX_ALLOW(SCMP_SYS(connect)),
 };
 
+/* The rules, for the unit tests. */
+const struct sandbox_rule *
+reporter_seccomp_rules(size_t *n)
+{
+	*n = nitems(reporter_rules);
+	return reporter_rules;
+}
+
 void
 reporter_seccomp(void)
 {
-	sandbox_seccomp(reporter_rules,
-	    nitems(reporter_rules));
+	sandbox_seccomp(reporter_rules, nitems(reporter_rules));
 }

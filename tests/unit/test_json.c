@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "tap.h"
-#include "ctl.h"
+#include "lbnodectl.h"
 
 static char *
 quoted(const char *s)

@@ -5,7 +5,9 @@
  * reported as such, not as a seccomp violation.  And the soft-deny
  * tier, under netcfg's and the reporter's own filters: a file probe
  * fails with EACCES and the process goes on, and what the allowlist
- * lets through still works.
+ * lets through still works.  And the same filters built for i386 and
+ * armhf too: what 32-bit glibc calls in place of an allowed syscall is
+ * allowed there, under the same condition.
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -246,6 +248,140 @@ soft_deny(void)
 	probe_is(buf, "reporter", "access", EACCES);
 }
 
+/* What 32-bit glibc calls in place of a syscall the filters allow. */
+static const struct {
+	const char	*native;
+	const char	*arch32;
+} arch32_expected[] = {
+	{ "mmap",		"mmap2" },
+	{ "fstat",		"fstat64" },
+	{ "newfstatat",		"fstatat64" },
+	{ "lseek",		"_llseek" },
+	{ "fcntl",		"fcntl64" },
+	{ "getuid",		"getuid32" },
+	{ "geteuid",		"geteuid32" },
+	{ "rt_sigreturn",	"sigreturn" },
+	{ "clock_gettime",	"clock_gettime64" },
+	{ "ppoll",		"ppoll_time64" },
+	{ "pselect6",		"pselect6_time64" },
+	{ "recvmmsg",		"recvmmsg_time64" },
+	{ "sendto",		"send" },
+	{ "recvfrom",		"recv" },
+};
+
+/* The filter as libseccomp's pseudo filter code, from arch's part on. */
+static char *
+filter_text(scmp_filter_ctx ctx, const char *arch, char *buf, size_t len)
+{
+	char	 head[64];
+	FILE	*f;
+	size_t	 n;
+
+	if ((f = tmpfile()) == NULL || seccomp_export_pfc(ctx, fileno(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) == -1) {
+		printf("Bail out! seccomp_export_pfc\n");
+		exit(1);
+	}
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	snprintf(head, sizeof(head), "# filter for arch %s (", arch);
+	return strstr(buf, head);
+}
+
+/* The rule for syscall name in the part of the filter at text, or NULL. */
+static const char *
+filter_rule(const char *text, const char *name)
+{
+	char		 head[64];
+	const char	*end, *rule;
+
+	snprintf(head, sizeof(head), "# filter for syscall \"%s\" (", name);
+	if ((end = strstr(text + 1, "# filter for arch")) == NULL)
+		end = text + strlen(text);
+	rule = strstr(text, head);
+	return rule != NULL && rule < end ? rule : NULL;
+}
+
+static int
+rules_allow(const struct sandbox_rule *rules, size_t n, const char *name)
+{
+	int	 nr = seccomp_syscall_resolve_name(name);
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (rules[i].nr == nr)
+			return 1;
+	return 0;
+}
+
+/*
+ * who's filter for arch as well as the native one: it builds, and each
+ * 32-bit name arch has is allowed there where the native one is.
+ */
+static void
+arch32_check(const char *who, const struct sandbox_rule *rules, size_t n,
+    uint32_t arch, const char *archname)
+{
+	static char	 buf[1 << 16];
+	char		 missing[256] = "", name[160];
+	const char	*text, *rule;
+	scmp_filter_ctx	 ctx;
+	size_t		 i;
+
+	ctx = sandbox_filter(rules, n, arch);
+	text = filter_text(ctx, archname, buf, sizeof(buf));
+	seccomp_release(ctx);
+	snprintf(name, sizeof(name), "%s's filter for %s too: it builds, "
+	    "and allows the 32-bit names", who, archname);
+	for (i = 0; text != NULL && i < nitems(arch32_expected); i++)
+		if (rules_allow(rules, n, arch32_expected[i].native) &&
+		    seccomp_syscall_resolve_name_arch(arch,
+		    arch32_expected[i].arch32) >= 0 &&
+		    filter_rule(text, arch32_expected[i].arch32) == NULL) {
+			strncat(missing, " ", sizeof(missing) - strlen(missing) - 1);
+			strncat(missing, arch32_expected[i].arch32,
+			    sizeof(missing) - strlen(missing) - 1);
+		}
+	ok(text != NULL && missing[0] == '\0', name);
+	if (missing[0] != '\0')
+		printf("#   not allowed:%s\n", missing);
+	/* fcntl is allowed for some commands only: fcntl64 alike */
+	rule = text != NULL ? filter_rule(text, "fcntl64") : NULL;
+	snprintf(name, sizeof(name), "%s's filter for %s: fcntl64 under "
+	    "fcntl's argument filter", who, archname);
+	ok(rule != NULL && strncmp(strchr(rule, '\n'), "\n  if ($syscall",
+	    15) == 0 && strstr(rule, "$a1") != NULL &&
+	    (strstr(rule, "action ALLOW") > strstr(rule, "$a1")), name);
+}
+
+static void
+arch32(void)
+{
+	const struct sandbox_rule	*rules;
+	scmp_filter_ctx			 ctx;
+	size_t				 n;
+	int				 lacking;
+
+	/* A name the native architecture lacks: a pseudo number, taken. */
+	lacking = SCMP_SYS(mmap2) < 0 ? SCMP_SYS(mmap2) : SCMP_SYS(newfstatat);
+	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
+		printf("Bail out! seccomp_init\n");
+		exit(1);
+	}
+	ok(lacking < 0 && seccomp_rule_add(ctx, SCMP_ACT_ALLOW, lacking,
+	    0) == 0, "seccomp_rule_add takes a name the native architecture "
+	    "lacks");
+	seccomp_release(ctx);
+
+	rules = netcfg_seccomp_rules(&n);
+	arch32_check("netcfg", rules, n, SCMP_ARCH_X86, "x86");
+	arch32_check("netcfg", rules, n, SCMP_ARCH_ARM, "arm");
+	rules = reporter_seccomp_rules(&n);
+	arch32_check("reporter", rules, n, SCMP_ARCH_X86, "x86");
+	arch32_check("reporter", rules, n, SCMP_ARCH_ARM, "arm");
+}
+
 int
 main(void)
 {
@@ -267,5 +403,6 @@ main(void)
 		printf("#   got: %s\n", buf);
 
 	soft_deny();
+	arch32();
 	return done_testing();
 }
