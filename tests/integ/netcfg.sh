@@ -9,11 +9,8 @@ need_root
 DRIVER=$top_builddir/tests/integ/netcfg_driver
 NS=lbn-nc-$$
 netns_add "$NS"
-ip -n "$NS" link add veth0 type veth peer name veth1
-ip -n "$NS" link set veth0 up
-ip -n "$NS" link set veth1 up
-ip -n "$NS" addr add 192.0.2.2/24 dev veth0
-ip -n "$NS" addr add 2001:db8::2/64 dev veth0 nodad
+veth_pair "$NS" veth0 "$NS" veth1
+if_addr "$NS" veth0 192.0.2.2/24 2001:db8::2/64
 # somebody else's lo address, which netcfg must never take away
 ip -n "$NS" addr add 198.18.0.99/32 dev lo
 

@@ -50,9 +50,7 @@ cp "$top_srcdir/tests/fixtures/cgroup2_cpu.stat" "$LAB_DIR/cg/cpu.stat"
 cp "$top_srcdir/tests/fixtures/cgroup2_cpu.max" "$LAB_DIR/cg/cpu.max"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LAB_DIR/key"
 chmod 600 "$LAB_DIR/key"
-ip -n "$NS" link add lbn-st0 type veth peer name lbn-st1 ||
-    bail "veth in $NS"
-ip -n "$NS" link set lbn-st0 up || bail "lbn-st0 up"
+veth_pair "$NS" lbn-st0 "$NS" lbn-st1
 if_addr "$NS" lbn-st0 198.18.0.2/24
 good_conf() {
 	cat <<EOC
