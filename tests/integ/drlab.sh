@@ -14,7 +14,6 @@ for t in socat arping; do
 	command -v $t >/dev/null || bail "$t is not installed (tools/setup installs it)"
 done
 
-DRIVER=$top_builddir/tests/integ/netcfg_driver
 C=lbn-drc-$$ L=lbn-drl-$$ N=lbn-drn-$$
 node_and_lb "$N" "$L" 192.0.2.2/24 192.0.2.1/24 n0 l1
 if_addr "$N" n0 192.0.2.3/24 2001:db8:2::2/64	# 192.0.2.3: the dnat backend
@@ -39,11 +38,7 @@ ip -n "$N" -6 route add default via 2001:db8:2::1
 wait_for 10 no_tentative "$C" "$L" "$N" || bail "IPv6 addresses stay tentative"
 
 # netcfg on the node, driven as the monitor would
-mkfifo "$LAB_DIR/in"
-ip netns exec "$N" "$DRIVER" <"$LAB_DIR/in" >"$LAB_DIR/out" \
-    2>>"$LAB_DIR/daemon.log" 7>&- &
-LAB_PIDS="$LAB_PIDS $!"
-exec 7>"$LAB_DIR/in"
+netcfg_driver "$N" drv
 cat >&7 <<'EOF'
 iface n0
 real 192.0.2.2
@@ -58,8 +53,8 @@ loopback 198.18.0.13
 loopback 2001:db8:ffff::10
 commit
 EOF
-wait_for 10 grep -q '^done' "$LAB_DIR/out" || bail "netcfg did not answer"
-check "netcfg applied the VIPs" grep -q '^result ok' "$LAB_DIR/out"
+wait_for 10 grep -q '^done' "$DRV_OUT" || bail "netcfg did not answer"
+check "netcfg applied the VIPs" grep -q '^result ok' "$DRV_OUT"
 
 # servers on the node; each answers with its own name.  The client's
 # line is read (cat), or socat could find the pipe to the shell closed

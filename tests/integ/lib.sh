@@ -174,6 +174,20 @@ daemon_start() {
 	LAB_PIDS="$LAB_PIDS $DAEMON_PID"
 }
 
+# netcfg_driver NS NAME: tests/integ/netcfg_driver in NS, netcfg as the
+# monitor runs it: it reads what is written to fd 7 (the FIFO NAME.in)
+# and answers in DRV_OUT (NAME.out); sets NETCFG_PID.
+netcfg_driver() {
+	DRV_OUT=$LAB_DIR/$2.out
+	mkfifo "$LAB_DIR/$2.in" || bail "mkfifo $2.in"
+	ip netns exec "$1" "$top_builddir/tests/integ/netcfg_driver" \
+	    <"$LAB_DIR/$2.in" >"$DRV_OUT" 2>>"$LAB_DIR/daemon.log" 7>&- &
+	LAB_PIDS="$LAB_PIDS $!"
+	exec 7>"$LAB_DIR/$2.in"
+	wait_for 5 grep -q '^pid ' "$DRV_OUT" || bail "netcfg_driver did not start"
+	NETCFG_PID=$(awk '/^pid / { print $2 }' "$DRV_OUT")
+}
+
 # children_of PID: the pids whose parent is PID.
 children_of() {
 	for s in /proc/[0-9]*/stat; do
