@@ -34,7 +34,6 @@ expect() {
 	fi
 }
 run() { "$@"; CTL_RC=$?; }
-daemon_alive() { alive "$DAEMON_PID"; }
 
 # The group the control socket belongs to.  tools/setup and make
 # install create it; create it here too rather than test less.
@@ -234,7 +233,7 @@ ctl_capture -j show vips
 check "reload: the old config stays" jq -e \
     '(map(select(.vip == "192.0.2.30")) | length) == 1 and
      (map(select(.vip == "192.0.2.40")) | length) == 0' "$OUT"
-check "daemon still running" daemon_alive
+check "daemon still running" alive "$DAEMON_PID"
 
 # A second daemon does not take over a socket in use.
 printf '%s\n' "$good" | sed 's/"lbn-n0"/"lbn-l0"/' >"$LAB_DIR/second.conf"

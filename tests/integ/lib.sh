@@ -1,5 +1,7 @@
 # Shared by the integration tests: TAP output, scratch network
-# namespaces that are always removed, and the daemon under test.
+# namespaces that are always removed, the lab's fixtures (a node and an
+# LB, their config, lbnodectl against the daemon), and the daemon under
+# test.
 # Every test is run as root; nothing here touches the host's own
 # interfaces or sends a packet outside the namespaces it creates.
 
