@@ -38,11 +38,9 @@ LB=lbn-batk-l-$$
 N=198.18.0.1
 KEY=$LAB_DIR/key
 CONF=$LAB_DIR/lbnoded.conf
-node_and_lb "$NODE" "$LB" "$KEY"	# $N on vn, the LB on vl
-cat >"$CONF" <<EOF
-interface "vn"
-control socket "$LAB_DIR/ctl.sock"
-state file "$LAB_DIR/state"
+node_and_lb "$NODE" "$LB"	# $N on vn, the LB on vl
+lab_key "$KEY"
+lab_conf "$CONF" <<EOF
 key file "$KEY"
 lb "198.18.0.2"
 agent port 3333
@@ -50,7 +48,6 @@ http port 8080
 announce off
 EOF
 
-lb() { ip netns exec "$LB" "$@"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 field() { echo "$1" | awk -v f="$2" '{ for (i = 1; i < NF; i++) if ($i == f) print $(i + 1) }'; }
 log_lines() { wc -l <"$LAB_DIR/daemon.log"; }

@@ -22,19 +22,16 @@ LB=lbn-bstop-l-$$
 SOCK=$LAB_DIR/ctl.sock
 KEY=$LAB_DIR/key
 LOG=$LAB_DIR/daemon.log
-node_and_lb "$NODE" "$LB" "$KEY"
-cat >"$LAB_DIR/lbnoded.conf" <<EOF
-interface "vn"
-control socket "$SOCK"
-state file "$LAB_DIR/state"
+node_and_lb "$NODE" "$LB"
+lab_key "$KEY"
+lab_conf "$LAB_DIR/lbnoded.conf" <<EOF
 key file "$KEY"
 lb 198.18.0.2
 accept vip 192.0.2.0/24 tcp port 80
 EOF
 daemon_start "$NODE" "$LAB_DIR/lbnoded.conf"
-wait_for 10 "$LBNODECTL" -s "$SOCK" status || bail "lbnoded did not come up"
+wait_for 10 daemon_up || bail "lbnoded did not come up"
 
-lb() { ip netns exec "$LB" "$@"; }
 now_s() { date +%s; }
 
 # probes END OUT: one probe a second until END, "ok" or "none" a line

@@ -16,7 +16,6 @@ CPU_CG=$CPU_ROOT/$CG
 ACCT_CG=$ACCT_ROOT/$CG
 ONLY_CPU_CG=$CPU_ROOT/$CG-nocpuacct	# a cpu cgroup without its cpuacct twin
 CONF=$LAB_DIR/lbnoded.conf
-SOCK=$LAB_DIR/ctl.sock
 ST=$LAB_DIR/status.json
 HTTP_PORT=8080
 SMOOTH=3
@@ -66,9 +65,7 @@ NCPU=$(grep -c '^cpu[0-9]' /proc/stat)
 netns_add "$NS"
 
 write_conf() {	# write_conf FILE SAMPLE-CGROUP-ARGUMENT
-	cat >"$1" <<EOF
-control socket "$SOCK"
-state file "$LAB_DIR/state"
+	lab_conf "$1" <<EOF
 sample every 1
 smooth $SMOOTH
 weight min $WMIN max $WMAX
@@ -114,12 +111,8 @@ cg_daemon_start() {	# cg_daemon_start CONF [CGROUP]
 	DAEMON_PID=$SPAWNED
 	LAB_PIDS="$LAB_PIDS $DAEMON_PID"
 }
-alive() { [ -r "/proc/$1/stat" ] && awk '{ exit $3 == "Z" }' "/proc/$1/stat"; }
-gone() { ! alive "$1"; }
-daemon_up() {
-	alive "$DAEMON_PID" && "$LBNODECTL" -s "$SOCK" status >/dev/null &&
-	    metrics | grep -q '^lbnoded_sample_source'
-}
+# up, and its first sample is out
+daemon_sampling() { daemon_up && metrics | grep -q '^lbnoded_sample_source'; }
 daemon_stop() {
 	kill "$DAEMON_PID" 2>/dev/null
 	wait_for 5 gone "$DAEMON_PID" || kill -9 "$DAEMON_PID" 2>/dev/null
@@ -137,7 +130,7 @@ source_is() {	# source_is cgroup|procstat
 	    grep -qx "lbnoded_sample_source{source=\"$1\"} 1" "$LAB_DIR/metrics" &&
 	    grep -qx "lbnoded_sample_source{source=\"$other\"} 0" "$LAB_DIR/metrics"
 }
-status_json() { "$LBNODECTL" -s "$SOCK" -j status >"$ST" 2>/dev/null; }
+status_json() { ctl -j status >"$ST" 2>/dev/null; }
 # busy_in LO HI: the busy share (percent) of the last status is in [LO, HI]
 busy_in() {
 	jq -e --argjson lo "$1" --argjson hi "$2" \
@@ -189,7 +182,7 @@ done
 
 # --- 1. the cpu directory: cpuacct.usage is in the other hierarchy ---
 cg_daemon_start "$CONF"
-wait_for 10 daemon_up || bail "lbnoded did not come up with $CPU_CG"
+wait_for 10 daemon_sampling || bail "lbnoded did not come up with $CPU_CG"
 check "cpu dir: /metrics says source cgroup" source_is cgroup
 
 # --- 2. an idle cgroup on a busy host reads idle ---
@@ -261,9 +254,9 @@ echo 50000 >"$CPU_CG/cpu.cfs_quota_us" || bail "cannot restore the quota"
 # --- 5b. reload to a path that is not a cgroup keeps the old config ---
 cp "$CONF" "$LAB_DIR/good.conf"
 write_conf "$CONF" "\"$LAB_DIR\""
-"$LBNODECTL" -s "$SOCK" reload >"$LAB_DIR/out" 2>"$LAB_DIR/err"
-check "reload to a non-cgroup path fails" test $? -ne 0
-check "reload: the error names the config file" grep -q "$CONF" "$LAB_DIR/err"
+ctl_capture reload
+check "reload to a non-cgroup path fails" test $CTL_RC -ne 0
+check "reload: the error names the config file" grep -q "$CONF" "$CTL_ERR"
 check "reload: the log names the path" \
     grep -q "sample cgroup $LAB_DIR: " "$LAB_DIR/daemon.log"
 check "reload: still source cgroup" source_is cgroup
@@ -275,7 +268,7 @@ REP=$(child_pid "$DAEMON_PID" reporter)
 kill -9 "$REP"
 reporter_back() {
 	new=$(child_pid "$DAEMON_PID" reporter) && [ "$new" != "$REP" ] &&
-	    daemon_up
+	    daemon_sampling
 }
 check "the monitor restarts the reporter" wait_for 10 reporter_back
 if source_is cgroup; then
@@ -289,7 +282,7 @@ daemon_stop
 
 # --- 1, 3 again: the cpuacct directory; quota found in the cpu one ---
 cg_daemon_start "$LAB_DIR/acct.conf"
-if wait_for 10 daemon_up; then
+if wait_for 10 daemon_sampling; then
 	check "cpuacct dir: /metrics says source cgroup" source_is cgroup
 	busy_start "$CG"
 	check_load "cpuacct dir: loaded cgroup: busy >= 85 %, weight $WMIN" \
@@ -302,7 +295,7 @@ daemon_stop
 
 # --- 6. auto: the cgroup lbnoded was started in ---
 cg_daemon_start "$LAB_DIR/auto.conf" "$CG"
-if wait_for 10 daemon_up; then
+if wait_for 10 daemon_sampling; then
 	check "auto: the daemon runs in the test cgroup" \
 	    grep -q ":cpu:/$CG\$" "/proc/$DAEMON_PID/cgroup"
 	check "auto: /metrics says source cgroup" source_is cgroup

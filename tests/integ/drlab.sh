@@ -14,43 +14,31 @@ for t in socat arping; do
 	command -v $t >/dev/null || bail "$t is not installed (tools/setup installs it)"
 done
 
-DRIVER=$top_builddir/tests/integ/netcfg_driver
 C=lbn-drc-$$ L=lbn-drl-$$ N=lbn-drn-$$
+node_and_lb "$N" "$L" 192.0.2.2/24 192.0.2.1/24 n0 l1
+if_addr "$N" n0 192.0.2.3/24 2001:db8:2::2/64	# 192.0.2.3: the dnat backend
+if_addr "$L" l1 2001:db8:2::1/64
 netns_add "$C"
-netns_add "$L"
-netns_add "$N"
 veth_pair "$C" c0 "$L" l0
-veth_pair "$L" l1 "$N" n0
+if_addr "$C" c0 198.51.100.2/24 2001:db8:1::2/64
+if_addr "$L" l0 198.51.100.1/24 2001:db8:1::1/64
 
-ip -n "$C" addr add 198.51.100.2/24 dev c0
-ip -n "$C" addr add 2001:db8:1::2/64 dev c0 nodad
 ip -n "$C" route add default via 198.51.100.1
 ip -n "$C" -6 route add default via 2001:db8:1::1
 
-ip -n "$L" addr add 198.51.100.1/24 dev l0
-ip -n "$L" addr add 2001:db8:1::1/64 dev l0 nodad
-ip -n "$L" addr add 192.0.2.1/24 dev l1
-ip -n "$L" addr add 2001:db8:2::1/64 dev l1 nodad
 ip netns exec "$L" sysctl -qw net.ipv4.ip_forward=1
 ip netns exec "$L" sysctl -qw net.ipv6.conf.all.forwarding=1
 # DR: the VIPs are routed to the node's real address, not rewritten
 ip -n "$L" route add 198.18.0.0/24 via 192.0.2.2
 ip -n "$L" -6 route add 2001:db8:ffff::/48 via 2001:db8:2::2
 
-ip -n "$N" addr add 192.0.2.2/24 dev n0
-ip -n "$N" addr add 192.0.2.3/24 dev n0		# the dnat backend
-ip -n "$N" addr add 2001:db8:2::2/64 dev n0 nodad
 ip -n "$N" route add default via 192.0.2.1
 ip -n "$N" -6 route add default via 2001:db8:2::1
 
 wait_for 10 no_tentative "$C" "$L" "$N" || bail "IPv6 addresses stay tentative"
 
 # netcfg on the node, driven as the monitor would
-mkfifo "$LAB_DIR/in"
-ip netns exec "$N" "$DRIVER" <"$LAB_DIR/in" >"$LAB_DIR/out" \
-    2>>"$LAB_DIR/daemon.log" 7>&- &
-LAB_PIDS="$LAB_PIDS $!"
-exec 7>"$LAB_DIR/in"
+netcfg_driver "$N" drv
 cat >&7 <<'EOF'
 iface n0
 real 192.0.2.2
@@ -65,8 +53,8 @@ loopback 198.18.0.13
 loopback 2001:db8:ffff::10
 commit
 EOF
-wait_for 10 grep -q '^done' "$LAB_DIR/out" || bail "netcfg did not answer"
-check "netcfg applied the VIPs" grep -q '^result ok' "$LAB_DIR/out"
+wait_for 10 grep -q '^done' "$DRV_OUT" || bail "netcfg did not answer"
+check "netcfg applied the VIPs" grep -q '^result ok' "$DRV_OUT"
 
 # servers on the node; each answers with its own name.  The client's
 # line is read (cat), or socat could find the pipe to the shell closed

@@ -9,31 +9,29 @@ need_root
 
 NODE=lbn-flt-n-$$
 LB=lbn-flt-l-$$
-SOCK=$LAB_DIR/ctl.sock
+SOCK=$LAB_SOCK
 KEY=$LAB_DIR/key
 CONF=$LAB_DIR/lbnoded.conf
 STATE_DIR=$LAB_DIR/statefs
-STATE=$STATE_DIR/state
-OUT=$LAB_DIR/out
-ERR=$LAB_DIR/err
+LAB_STATE=$STATE_DIR/state
+STATE=$LAB_STATE
+OUT=$CTL_OUT
+ERR=$CTL_ERR
 LOG=$LAB_DIR/daemon.log
 
-ctl() { "$LBNODECTL" -s "$SOCK" "$@" >"$OUT" 2>"$ERR"; RC=$?; }
-alive() { [ -r "/proc/$1/stat" ] && awk '{ exit $3 == "Z" }' "/proc/$1/stat"; }
-daemon_up() { alive "$DAEMON_PID" && "$LBNODECTL" -s "$SOCK" status; }
-status_says() { "$LBNODECTL" -s "$SOCK" status | grep -Eq "^admin state: +$1\$"; }
-# passed NAME / failed NAME: one test that the last ctl exited 0 / not 0
-passed() { ok "$RC" "$1"; [ "$RC" -eq 0 ] || sed 's/^/#   /' "$ERR"; }
-failed() { ok $((RC == 0)) "$1"; [ "$RC" -ne 0 ] || sed 's/^/#   /' "$OUT"; }
+status_says() { ctl status | grep -Eq "^admin state: +$1\$"; }
+# passed NAME / failed NAME: one test that the last ctl_capture (or the
+# command before) exited 0 / not 0
+passed() { ok "$CTL_RC" "$1"; [ "$CTL_RC" -eq 0 ] || sed 's/^/#   /' "$ERR"; }
+failed() { ok $((CTL_RC == 0)) "$1"; [ "$CTL_RC" -ne 0 ] || sed 's/^/#   /' "$OUT"; }
 
-lb() { ip netns exec "$LB" "$@"; }
 child() { child_pid "$DAEMON_PID" "$1"; }
 # push GENERATION FILE: the LB pushes 192.0.2.10 tcp 80, the ACK in FILE
 push() {
 	lb "$LBNODECTL" push -k "$KEY" -g "$1" -t 20 198.18.0.1 \
 	    tcp:192.0.2.10:80 >"$2" 2>&1
 }
-lb_in_force() { "$LBNODECTL" -s "$SOCK" show vips | grep -Eq '^192\.0\.2\.10 .* lb'; }
+lb_in_force() { ctl show vips | grep -Eq '^192\.0\.2\.10 .* lb'; }
 restarted() { p=$(child "$1") && [ "$p" != "$2" ]; }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
@@ -42,7 +40,8 @@ if ! getent group lbnoded >/dev/null; then
 fi
 CTL_GID=$(getent group lbnoded | cut -d: -f3)
 
-node_and_lb "$NODE" "$LB" "$KEY"
+node_and_lb "$NODE" "$LB"
+lab_key "$KEY"
 
 # A tiny filesystem of its own for the state file, so it can be filled.
 mkdir "$STATE_DIR"
@@ -51,10 +50,7 @@ mount -t tmpfs -o size=64k,mode=0755 "lbn-flt-$$" "$STATE_DIR" ||
 unmount_state() { umount "$STATE_DIR" 2>/dev/null; }
 trap 'unmount_state; lab_cleanup' EXIT
 
-cat >"$CONF" <<EOF
-interface "vn"
-control socket "$SOCK"
-state file "$STATE"
+lab_conf "$CONF" <<EOF
 key file "$KEY"
 lb 198.18.0.2
 accept vip 192.0.2.0/24 tcp port 80
@@ -69,16 +65,16 @@ wait_for 10 daemon_up || bail "lbnoded did not come up"
 
 # --- state saves ---
 # Each a change: asking for the state in force saves nothing.
-ctl drain
+ctl_capture drain
 passed "drain saved"
 check "state file says drain" grep -qx drain "$STATE"
-ctl ready
+ctl_capture ready
 passed "ready saved"
 check "state file says ready" grep -qx ready "$STATE"
 
 # A full filesystem: the drain is refused, nothing changes.
 dd if=/dev/zero of="$STATE_DIR/fill" bs=4k 2>/dev/null
-ctl drain
+ctl_capture drain
 failed "drain on a full filesystem fails"
 check "lbnodectl says why" grep -q "No space left on device" "$ERR"
 check "nothing on stdout" test ! -s "$OUT"
@@ -87,7 +83,7 @@ check "status still says ready" status_says ready
 check "no temporary file left" test ! -e "$STATE.new"
 check "the refusal is logged" grep -q "admin state ready -> drain by uid 0 .* refused" "$LOG"
 rm -f "$STATE_DIR/fill"
-ctl drain
+ctl_capture drain
 passed "drain once there is room"
 check "state file says drain" grep -qx drain "$STATE"
 check "status says drain" status_says drain
@@ -95,7 +91,7 @@ check "status says drain" status_says drain
 # A symlink planted at the temporary name is removed, not followed.
 echo precious >"$LAB_DIR/victim"
 ln -s "$LAB_DIR/victim" "$STATE.new"
-ctl maint
+ctl_capture maint
 passed "maint with a symlink at state.new"
 check "the symlink's target is untouched" grep -qx precious "$LAB_DIR/victim"
 check "state file says maint" grep -qx maint "$STATE"
@@ -103,13 +99,13 @@ check "state file is a regular file" test -f "$STATE" -a ! -L "$STATE"
 
 # A directory others may write to is not trusted with root's file.
 chmod 0777 "$STATE_DIR"
-ctl ready
+ctl_capture ready
 failed "ready in a world-writable directory fails"
 check "lbnodectl names the directory" grep -q "writable by others" "$ERR"
 check "the state file still says maint" grep -qx maint "$STATE"
 check "status still says maint" status_says maint
 chmod 0755 "$STATE_DIR"
-ctl ready
+ctl_capture ready
 passed "ready once the directory is safe"
 
 
@@ -149,12 +145,12 @@ LAB_PIDS="$LAB_PIDS $HOLD"
 wait_for 10 grep -q connected "$LAB_DIR/hold.out" || bail "the idle clients did not start"
 t0=$(date +%s%N)
 timeout 10 "$LBNODECTL" -s "$SOCK" status >"$OUT" 2>"$ERR"
-RC=$?
+CTL_RC=$?
 passed "root's lbnodectl answered beside 60 idle connections"
 diag "root's lbnodectl status took $(ms_since "$t0") ms beside the idle clients"
-RC=0
+CTL_RC=0
 setpriv --reuid=65533 --regid=65533 --groups="$CTL_GID" timeout 10 \
-    "$(readable_copy "$LBNODECTL")" -s "$SOCK" status >"$OUT" 2>"$ERR" || RC=$?
+    "$(readable_copy "$LBNODECTL")" -s "$SOCK" status >"$OUT" 2>"$ERR" || CTL_RC=$?
 passed "another uid of the group still gets in"
 check "the surplus is refused, and logged" \
     grep -q "control: refused a client of uid 65534" "$LOG"
@@ -173,7 +169,7 @@ NC=$(child netcfg)
 kill -STOP "$NC"
 t0=$(date +%s%N)
 push 100 "$LAB_DIR/push1.out"
-RC=$?
+CTL_RC=$?
 diag "push with netcfg stopped answered after $(ms_since "$t0") ms"
 failed "push while netcfg is stopped fails"
 check "the ACK says why" grep -q "netcfg did not answer" "$LAB_DIR/push1.out"
@@ -185,7 +181,7 @@ check "netcfg restarted" wait_for 10 restarted netcfg "$NC"
 check "the config's rules are applied again" \
     wait_for 10 test "$(applied)" -gt "$applied_before"
 push 101 "$LAB_DIR/push2.out"
-RC=$?
+CTL_RC=$?
 passed "a push after the restart succeeds"
 check "the pushed VIP is in force" lb_in_force
 
@@ -195,7 +191,7 @@ check "the pushed VIP is in force" lb_in_force
 RP=$(child reporter)
 kill -STOP "$RP"
 t0=$(date +%s%N)
-ctl status
+ctl_capture status
 failed "status while the reporter is stopped fails"
 check "lbnodectl is told the reporter restarted" \
     grep -q "reporter restarted, try again" "$ERR"
@@ -205,7 +201,7 @@ check "the hang is logged" wait_for 10 \
 check "reporter restarted" wait_for 10 restarted reporter "$RP"
 check "the LB gets answers again" wait_for 10 \
     lb "$LBNODECTL" probe -k "$KEY" -t 1 198.18.0.1
-check "status works again" wait_for 10 "$LBNODECTL" -s "$SOCK" status
+check "status works again" wait_for 10 ctl status
 
 kill "$DAEMON_PID"
 wait_for 5 sh -c "! kill -0 $DAEMON_PID"

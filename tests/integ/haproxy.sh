@@ -12,24 +12,16 @@ done
 
 NODE=lbn-hap-n-$$
 LB=lbn-hap-l-$$
-SOCK=$LAB_DIR/ctl.sock
 CONF=$LAB_DIR/lbnoded.conf
 HASOCK=$LAB_DIR/haproxy.sock
 N=198.18.0.1
 L=198.18.0.2
 
-netns_add "$NODE"
-netns_add "$LB"
-veth_pair "$NODE" lbn-hn0 "$LB" lbn-hl0
-ip -n "$NODE" addr add $N/24 dev lbn-hn0
-ip -n "$LB" addr add $L/24 dev lbn-hl0
+node_and_lb "$NODE" "$LB" $N/24 $L/24 lbn-hn0 lbn-hl0
 
 cpu_cgroup "$NODE" 20 || bail "cannot make cgroup $NODE"
 
-cat >"$CONF" <<EOF
-interface "lbn-hn0"
-control socket "$SOCK"
-state file "$LAB_DIR/state"
+lab_conf "$CONF" <<EOF
 lb "$L"
 agent port 3333
 http port 8080
@@ -84,10 +76,9 @@ hap_admin() {
 	    awk '$4 == "n1" { print $7 }'
 }
 node_weight() {
-	ip netns exec "$LB" curl -s -m 2 http://$N:8080/metrics |
+	lb curl -s -m 2 http://$N:8080/metrics |
 	    awk '$1 == "lbnoded_weight" { print $2 }'
 }
-ctl() { "$LBNODECTL" -s "$SOCK" "$@" >/dev/null; }
 hap_status() { [ "$(hap status)" = "$1" ]; }
 # HAProxy's weight is the node's (the node may move on meanwhile: twice)
 hap_follows() {
@@ -114,15 +105,15 @@ check "load gone: HAProxy's weight rises again" wait_for 8 hap_weight_gt 10
 check "... and is the node's" wait_for 3 hap_follows
 
 # "drain" and "maint" from the agent set HAProxy's forced admin flags.
-ctl drain
+ctl drain >/dev/null
 check "lbnodectl drain: HAProxy says DRAIN (agent)" \
     wait_for 3 hap_status "DRAIN (agent)"
 check "drain: forced drain flag set" test "$(hap_admin)" = $SRV_ADMF_FDRAIN
 check "drain: weight 0" test "$(hap weight)" = 0
-ctl maint
+ctl maint >/dev/null
 check "lbnodectl maint: HAProxy says MAINT" wait_for 3 hap_status MAINT
 check "maint: forced maint flag set" test "$(hap_admin)" = $SRV_ADMF_FMAINT
-ctl ready
+ctl ready >/dev/null
 check "lbnodectl ready: HAProxy says UP again" wait_for 3 hap_status UP
 check "ready: no admin flag left" test "$(hap_admin)" = 0
 check "ready: HAProxy's weight is the node's again" wait_for 3 hap_follows

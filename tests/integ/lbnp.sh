@@ -16,25 +16,18 @@ command -v python3 >/dev/null || bail "python3 is needed to forge packets"
 
 NODE=lbn-lbnp-$$-n
 LB=lbn-lbnp-$$-l
-netns_add "$NODE"
-netns_add "$LB"
-veth_pair "$NODE" vn "$LB" vl
-ip -n "$NODE" addr add 198.18.0.1/24 brd + dev vn
-ip -n "$LB" addr add 198.18.0.2/24 brd + dev vl
-ip -n "$LB" addr add 198.18.0.3/24 brd + dev vl	# a stranger
-ip -n "$NODE" addr add 2001:db8::1/64 dev vn nodad
-ip -n "$LB" addr add 2001:db8::2/64 dev vl nodad
-SOCK=$LAB_DIR/ctl.sock
+node_and_lb "$NODE" "$LB"	# 198.18.0.1 on vn, 198.18.0.2 on vl
+if_addr "$NODE" vn 2001:db8::1/64
+if_addr "$LB" vl 198.18.0.3/24 2001:db8::2/64	# 198.18.0.3: a stranger
+CTL_NS=$NODE
 KEY=$LAB_DIR/key
 BADKEY=$LAB_DIR/badkey
-echo 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f >"$KEY"
+lab_key "$KEY"
 echo ffeeddccbbaa99887766554433221100 >"$BADKEY"
-chmod 600 "$KEY" "$BADKEY"
+chmod 600 "$BADKEY"
 
-lb() { ip netns exec "$LB" "$@"; }
 # Background listeners are started with ip netns exec itself, not lb(),
 # so that $! is lbnodectl's pid rather than a subshell's.
-ctl() { ip netns exec "$NODE" "$LBNODECTL" -s "$SOCK" "$@"; }
 probe() { lb "$LBNODECTL" probe "$@" 198.18.0.1; }
 dropped() {	# dropped REASON: the daemon's counter
 	ctl -j status | python3 -c 'import json, sys
@@ -80,10 +73,7 @@ vip_gone() { ! vip_in_force "$1"; }
 line_has() { sed -n "$1p" "$3" | grep -q "$2"; }	# line_has N PATTERN FILE
 
 conf() {	# conf NAME EXTRA-LINES
-	cat >"$LAB_DIR/$1.conf" <<EOC
-interface "vn"
-control socket "$SOCK"
-state file "$LAB_DIR/state"
+	lab_conf "$LAB_DIR/$1.conf" <<EOC
 announce every 1
 $2
 EOC

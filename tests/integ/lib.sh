@@ -1,5 +1,7 @@
 # Shared by the integration tests: TAP output, scratch network
-# namespaces that are always removed, and the daemon under test.
+# namespaces that are always removed, the lab's fixtures (a node and an
+# LB, their config, lbnodectl against the daemon), and the daemon under
+# test.
 # Every test is run as root; nothing here touches the host's own
 # interfaces or sends a packet outside the namespaces it creates.
 
@@ -72,17 +74,87 @@ veth_pair() {
 	ip -n "$3" link set "$4" up
 }
 
-# node_and_lb NODE LB KEYFILE: two namespaces joined by a veth, the node
-# 198.18.0.1 on vn, the LB 198.18.0.2 on vl, and a key both share.
+# The lab, in the shape of lldpd's integration fixtures: namespaces and
+# the links between them, the daemon's config, the daemon, and lbnodectl
+# against it.  A test builds it from these and adds its own addresses
+# and config lines.
+LAB_SOCK=$LAB_DIR/ctl.sock	# the control socket lab_conf and ctl name
+LAB_STATE=$LAB_DIR/state
+LAB_NODE_IF=""			# the node's interface, once node_and_lb made it
+LAB_LB=""
+CTL_NS=""			# where ctl runs lbnodectl: here, or this namespace
+CTL_OUT=$LAB_DIR/ctl.out	# what ctl_capture keeps
+CTL_ERR=$LAB_DIR/ctl.err
+CTL_RC=0
+
+# node_and_lb NODE LB [NODE-ADDR LB-ADDR [NODE-IF LB-IF]]: two
+# namespaces joined by a veth, NODE-IF (vn) in NODE and LB-IF (vl) in
+# LB, with NODE-ADDR (198.18.0.1/24) and LB-ADDR (198.18.0.2/24) on
+# them; an empty address adds none.  lab_conf names NODE-IF, lb runs in LB.
 node_and_lb() {
+	LAB_LB=$2 LAB_NODE_IF=${5:-vn} LAB_LB_IF=${6:-vl}
 	netns_add "$1"
 	netns_add "$2"
-	veth_pair "$1" vn "$2" vl
-	ip -n "$1" addr add 198.18.0.1/24 dev vn
-	ip -n "$2" addr add 198.18.0.2/24 dev vl
-	echo 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f >"$3"
-	chmod 600 "$3"
+	veth_pair "$1" "$LAB_NODE_IF" "$2" "$LAB_LB_IF"
+	if_addr "$1" "$LAB_NODE_IF" "${3-198.18.0.1/24}"
+	if_addr "$2" "$LAB_LB_IF" "${4-198.18.0.2/24}"
 }
+
+# if_addr NS IF ADDRESS...: the addresses on IF, an IPv4 one with its
+# broadcast address, an IPv6 one without duplicate address detection.
+if_addr() {
+	ns=$1; dev=$2; shift 2
+	for a in "$@"; do
+		case $a in
+		"") continue ;;
+		*:*) ip -n "$ns" addr add "$a" dev "$dev" nodad ;;
+		*) ip -n "$ns" addr add "$a" brd + dev "$dev" ;;
+		esac || bail "address $a on $dev"
+	done
+}
+
+# lab_key FILE: the key the node and its LBs share, mode 0600.
+lab_key() {
+	echo 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f \
+	    >"$1" && chmod 600 "$1" || bail "key $1"
+}
+
+# lab_conf FILE: a config of the lab, the lines every test's config
+# starts with (the node's interface, LAB_SOCK, LAB_STATE), then the
+# test's own lines from stdin.
+lab_conf() {
+	{
+		[ -z "$LAB_NODE_IF" ] || echo "interface \"$LAB_NODE_IF\""
+		echo "control socket \"$LAB_SOCK\""
+		echo "state file \"$LAB_STATE\""
+		cat
+	} >"$1" || bail "cannot write $1"
+}
+
+lb() { ip netns exec "$LAB_LB" "$@"; }	# lb CMD...: CMD in the LB namespace
+
+# ctl ARGS...: lbnodectl ARGS against LAB_SOCK, in CTL_NS if set.
+# ctl_capture ARGS...: the same, its stdout in CTL_OUT, stderr in
+# CTL_ERR and exit status in CTL_RC (and returned).
+ctl() {
+	if [ -n "$CTL_NS" ]; then
+		ip netns exec "$CTL_NS" "$LBNODECTL" -s "$LAB_SOCK" "$@"
+	else
+		"$LBNODECTL" -s "$LAB_SOCK" "$@"
+	fi
+}
+ctl_capture() {
+	ctl "$@" >"$CTL_OUT" 2>"$CTL_ERR"
+	CTL_RC=$?
+	return $CTL_RC
+}
+
+# alive PID: it exists and is not a zombie waiting for this shell.
+alive() { [ -r "/proc/$1/stat" ] && awk '{ exit $3 == "Z" }' "/proc/$1/stat"; }
+gone() { ! alive "$1"; }
+
+# daemon_up: the daemon daemon_start started runs, and answers ctl.
+daemon_up() { alive "$DAEMON_PID" && ctl status >/dev/null 2>&1; }
 
 # no_tentative NS...: no IPv6 address in these namespaces is still in
 # duplicate address detection.  The lab's own addresses are added with
@@ -102,6 +174,20 @@ daemon_start() {
 	    >>"$LAB_DIR/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	LAB_PIDS="$LAB_PIDS $DAEMON_PID"
+}
+
+# netcfg_driver NS NAME: tests/integ/netcfg_driver in NS, netcfg as the
+# monitor runs it: it reads what is written to fd 7 (the FIFO NAME.in)
+# and answers in DRV_OUT (NAME.out); sets NETCFG_PID.
+netcfg_driver() {
+	DRV_OUT=$LAB_DIR/$2.out
+	mkfifo "$LAB_DIR/$2.in" || bail "mkfifo $2.in"
+	ip netns exec "$1" "$top_builddir/tests/integ/netcfg_driver" \
+	    <"$LAB_DIR/$2.in" >"$DRV_OUT" 2>>"$LAB_DIR/daemon.log" 7>&- &
+	LAB_PIDS="$LAB_PIDS $!"
+	exec 7>"$LAB_DIR/$2.in"
+	wait_for 5 grep -q '^pid ' "$DRV_OUT" || bail "netcfg_driver did not start"
+	NETCFG_PID=$(awk '/^pid / { print $2 }' "$DRV_OUT")
 }
 
 # children_of PID: the pids whose parent is PID.

@@ -6,14 +6,10 @@
 . "$top_srcdir/tests/integ/lib.sh"
 need_root
 
-DRIVER=$top_builddir/tests/integ/netcfg_driver
 NS=lbn-nc-$$
 netns_add "$NS"
-ip -n "$NS" link add veth0 type veth peer name veth1
-ip -n "$NS" link set veth0 up
-ip -n "$NS" link set veth1 up
-ip -n "$NS" addr add 192.0.2.2/24 dev veth0
-ip -n "$NS" addr add 2001:db8::2/64 dev veth0 nodad
+veth_pair "$NS" veth0 "$NS" veth1
+if_addr "$NS" veth0 192.0.2.2/24 2001:db8::2/64
 # somebody else's lo address, which netcfg must never take away
 ip -n "$NS" addr add 198.18.0.99/32 dev lo
 
@@ -32,18 +28,7 @@ table inet filter {
 EOF
 nsx nft list table inet filter >"$LAB_DIR/foreign.before"
 
-# drv_start NAME: a driver reading the FIFO NAME.in, answering in NAME.out
-drv_start() {
-	OUT=$LAB_DIR/$1.out
-	mkfifo "$LAB_DIR/$1.in"
-	nsx "$DRIVER" <"$LAB_DIR/$1.in" >"$OUT" 2>>"$LAB_DIR/daemon.log" 7>&- &
-	LAB_PIDS="$LAB_PIDS $!"
-	exec 7>"$LAB_DIR/$1.in"
-	wait_for 5 grep -q '^pid ' "$OUT" || bail "driver did not start"
-	NETCFG_PID=$(awk '/^pid / { print $2 }' "$OUT")
-}
-
-answers() { grep -c '^done\|^exit' "$OUT"; }
+answers() { grep -c '^done\|^exit' "$DRV_OUT"; }
 answers_over() { test "$(answers)" -gt "$1"; }
 
 # req LINE...: send a request, wait for its "done" (or netcfg's exit)
@@ -51,7 +36,7 @@ req() {
 	n=$(answers)
 	printf '%s\n' "$@" >&7
 	wait_for 30 answers_over "$n" || bail "no answer to: $*"
-	RESULT=$(grep '^result' "$OUT" | tail -1)
+	RESULT=$(grep '^result' "$DRV_OUT" | tail -1)
 }
 
 result_is() { case $RESULT in "result $1 "*) return 0 ;; esac; echo "$RESULT"; return 1; }
@@ -93,7 +78,7 @@ loopback 198.18.0.13
 loopback 2001:db8:ffff::10
 commit"
 
-drv_start one
+netcfg_driver "$NS" one
 req "$SETTINGS" "$CONFIG"
 check "config applied" result_is ok
 check "redirect, same port" sh -c "[ \"$(elems redir4)\" = '198.18.0.10 tcp 80' ]"
@@ -147,7 +132,7 @@ refuse() {	# refuse NAME EXPECTED-REASON LINE...
 	what=$1 why=$2; shift 2
 	req "$@"
 	check "refused: $what" result_is rejected
-	check "refused: $what: says why" grep -q "$why" "$OUT"
+	check "refused: $what: says why" grep -q "$why" "$DRV_OUT"
 	snapshot after
 	check "refused: $what: ruleset and lo unchanged" cmp "$LAB_DIR/before" "$LAB_DIR/after"
 	n=$((n + 1))
@@ -170,7 +155,7 @@ refuse "conflict with the LB's entry" "overlaps redirect 198.18.1.1 tcp 80 in fo
 check "audit line names who, what and why" grep -q \
     'audit: config generation 2: rejected: 1 of 2 entries refused; #1 redirect 127.0.0.1 tcp 80: VIP: loopback address; nothing changed' \
     "$LAB_DIR/daemon.log"
-check "refused entries are reported by index" grep -q '^entry 1 VIP: loopback address' "$OUT"
+check "refused entries are reported by index" grep -q '^entry 1 VIP: loopback address' "$DRV_OUT"
 
 # a diff: one entry goes, one comes, the rest stay
 req "$(echo "$CONFIG" | sed 's/begin config 1/begin config 3/; s/^redirect 198.18.0.10 tcp 80$/redirect 198.18.0.15 tcp 80/; /loopback 198.18.0.13/d')"
@@ -217,29 +202,29 @@ check "diff: and out of the arp set" test -z "$(elems lo4 arp)"
 # framing errors end netcfg; its rules stay (removal is explicit)
 snapshot before
 req "begin config 4" "redirect 198.18.0.40 tcp 80" "redirect 198.18.0.41 tcp 80" "commit 1"
-check "more entries than announced: netcfg exits 1" grep -qx 'exit 1' "$OUT"
+check "more entries than announced: netcfg exits 1" grep -qx 'exit 1' "$DRV_OUT"
 snapshot after
 check "rules stay when netcfg exits" cmp "$LAB_DIR/before" "$LAB_DIR/after"
 exec 7>&-
 
-drv_start two
+netcfg_driver "$NS" two
 req "raw 999 0"
-check "unknown imsg type: netcfg exits 1" grep -qx 'exit 1' "$OUT"
+check "unknown imsg type: netcfg exits 1" grep -qx 'exit 1' "$DRV_OUT"
 exec 7>&-
-drv_start three
+netcfg_driver "$NS" three
 req "raw DR_BEGIN 3"
-check "DR_BEGIN of the wrong size: netcfg exits 1" grep -qx 'exit 1' "$OUT"
+check "DR_BEGIN of the wrong size: netcfg exits 1" grep -qx 'exit 1' "$DRV_OUT"
 exec 7>&-
 
 # kill -9, restart, apply again: no duplicates, stale lo addresses go
-drv_start four
+netcfg_driver "$NS" four
 req "$SETTINGS" "$(echo "$CONFIG" | sed 's/begin config 1/begin config 5/')"
 check "after restart: applied" result_is ok
 kill -9 "$NETCFG_PID"
 exec 7>&-
-wait_for 10 grep -q "^exit" "$OUT"
-check "killed netcfg is gone" grep -qx 'exit 137' "$OUT"
-drv_start five
+wait_for 10 grep -q "^exit" "$DRV_OUT"
+check "killed netcfg is gone" grep -qx 'exit 137' "$DRV_OUT"
+netcfg_driver "$NS" five
 req "$SETTINGS" "$(echo "$CONFIG" | sed 's/begin config 1/begin config 6/')"
 check "re-applied after kill -9" result_is ok
 check "no duplicate elements" test "$(elems redir4 | wc -l)" -eq 1
@@ -274,8 +259,8 @@ check "only netcfg writes audit lines, and only those" sh -c \
 # EOF from the monitor: exit 0, rules stay
 req "begin config 9" "redirect 198.18.0.10 tcp 80" "commit"
 exec 7>&-
-wait_for 10 grep -q "^exit" "$OUT"
-check "EOF: netcfg exits 0" sh -c "grep -x 'exit 0' $OUT || { tail -3 $OUT; false; }"
+wait_for 10 grep -q "^exit" "$DRV_OUT"
+check "EOF: netcfg exits 0" sh -c "grep -x 'exit 0' $DRV_OUT || { tail -3 $DRV_OUT; false; }"
 check "EOF: rules stay" test "$(elems redir4)" = "198.18.0.10 tcp 80"
 
 done_testing

@@ -14,24 +14,17 @@ done
 
 NODE=lbn-nw-n-$$
 LB=lbn-nw-l-$$
-SOCK=$LAB_DIR/ctl.sock
 CONF=$LAB_DIR/lbnoded.conf
 HEARD=$LAB_DIR/heard
 LBA=198.18.0.2		# the LB, on the first link
 VIP=198.18.1.10		# a loopback VIP
 IF=lbn-wn0
 
-netns_add "$NODE"
-netns_add "$LB"
-veth_pair "$NODE" $IF "$LB" lbn-wl0
-ip -n "$LB" addr add $LBA/24 dev lbn-wl0
+node_and_lb "$NODE" "$LB" "" $LBA/24 $IF lbn-wl0	# the node's address comes later
 
 # A constant weight: every ANNOUNCE the LB hears is one about the
 # address, none about the load.
-cat >"$CONF" <<EOF
-interface "$IF"
-control socket "$SOCK"
-state file "$LAB_DIR/state"
+lab_conf "$CONF" <<EOF
 lb "$LBA"
 announce off
 weight min 50 max 50
@@ -65,11 +58,10 @@ while True:
         i += 4 + ln
     print("%.6f %s %d %d %s" % (t, src[0], pkt[5], reason, addr4), file=out)
 EOF
-ip netns exec "$LB" python3 "$LAB_DIR/listen.py" "$HEARD" &
+lb python3 "$LAB_DIR/listen.py" "$HEARD" &
 LAB_PIDS="$LAB_PIDS $!"
 wait_for 10 grep -q listening "$HEARD" || bail "the listener did not start"
 
-ctl() { "$LBNODECTL" -s "$SOCK" "$@"; }
 status_says() { ctl status | grep -q "^interface: *$1"; }
 log_has() { grep -q "$1" "$LAB_DIR/daemon.log"; }
 now() { date +%s.%N; }
@@ -84,7 +76,7 @@ announces_between() {
 	awk -v t0="$1" -v t1="$2" '$3 == 1 && $1 >= t0 && $1 <= t1 { n++ }
 	    END { print n + 0 }' "$HEARD"
 }
-reports() { ip netns exec "$LB" "$LBNODECTL" probe "$1" | grep -q "^address *$2\$"; }
+reports() { lb "$LBNODECTL" probe "$1" | grep -q "^address *$2\$"; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
 # --- started before the interface has an address
@@ -143,7 +135,7 @@ check "the loopback VIP stays on lo" sh -c \
     "ip -n $NODE -o addr show dev lo | grep -q ' $VIP/32'"
 t0=$(now)
 veth_pair "$NODE" $IF "$LB" lbn-wl0
-ip -n "$LB" addr add $LBA/24 dev lbn-wl0
+if_addr "$LB" lbn-wl0 $LBA/24
 ip -n "$NODE" addr add 198.18.0.5/24 dev $IF
 idx1=$(ip -n "$NODE" -o link show $IF | cut -d: -f1)
 check "appeared again: logged with its new index ($idx0 -> $idx1)" \
@@ -208,7 +200,7 @@ t0=$(now)
 slow=0
 for b in "$LAB_DIR"/burst.*; do
 	ip -n "$NODE" -batch "$b" || bail "ip -batch $b"
-	timeout 5 "$LBNODECTL" -s "$SOCK" status >/dev/null || slow=$((slow + 1))
+	timeout 5 "$LBNODECTL" -s "$LAB_SOCK" status >/dev/null || slow=$((slow + 1))
 done
 t1=$(now)
 check "during the burst every status answered within 5 s" test $slow -eq 0

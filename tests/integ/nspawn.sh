@@ -73,11 +73,7 @@ mount -t overlay overlay -o "lowerdir=$CACHE,upperdir=$LAB_DIR/upper,workdir=$LA
 
 ## The lab: client -- node, the VIPs routed to the node's address
 
-netns_add "$N"
-netns_add "$C"
-veth_pair "$C" c0 "$N" n0
-ip -n "$C" addr add 198.51.100.2/24 dev c0
-ip -n "$N" addr add 198.51.100.3/24 dev n0
+node_and_lb "$N" "$C" 198.51.100.3/24 198.51.100.2/24 n0 c0
 ip -n "$C" route add 198.18.0.0/24 via 198.51.100.3
 ip netns exec "$N" python3 "$CONN" serve 80 2>>"$LAB_DIR/daemon.log" &
 LAB_PIDS="$LAB_PIDS $!"

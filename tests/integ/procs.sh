@@ -6,9 +6,7 @@ need_root
 NS=lbn-procs-$$
 netns_add "$NS"
 CONF=$LAB_DIR/lbnoded.conf
-cat >"$CONF" <<EOC
-control socket "$LAB_DIR/ctl.sock"
-state file "$LAB_DIR/state"
+lab_conf "$CONF" <<EOC
 agent port 3333
 http port 8080
 vip 198.18.0.10 {
@@ -16,8 +14,8 @@ vip 198.18.0.10 {
 }
 EOC
 
-up() {		# the monitor and both children exist
-	kill -0 "$DAEMON_PID" 2>/dev/null &&
+up() {		# the monitor answers, and both children exist
+	daemon_up &&
 	    child_pid "$DAEMON_PID" netcfg >/dev/null &&
 	    child_pid "$DAEMON_PID" reporter >/dev/null
 }
@@ -136,8 +134,8 @@ cp "$LAB_DIR/good.conf" "$CONF"
 
 # SIGTERM: everything gone within 2 s, exit status 0
 kill -TERM "$MON"
-gone() { ! kill -0 "$MON" 2>/dev/null && [ -z "$(children_of "$MON")" ]; }
-check "SIGTERM stops everything within 2 s" wait_for 2 gone
+all_gone() { ! kill -0 "$MON" 2>/dev/null && [ -z "$(children_of "$MON")" ]; }
+check "SIGTERM stops everything within 2 s" wait_for 2 all_gone
 wait "$MON"
 check "exit status after SIGTERM is 0" test $? -eq 0
 check "both children are gone" \

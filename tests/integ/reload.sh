@@ -9,12 +9,8 @@ need_root
 NODE=lbn-rl-n-$$
 LB=lbn-rl-l-$$
 CONF=$LAB_DIR/lbnoded.conf
-SOCK=$LAB_DIR/ctl.sock
-netns_add "$NODE"
-netns_add "$LB"
-veth_pair "$NODE" lbn-n0 "$LB" lbn-l0
-ip -n "$NODE" addr add 198.51.100.2/24 dev lbn-n0
-ip -n "$LB" addr add 198.51.100.1/24 dev lbn-l0
+node_and_lb "$NODE" "$LB" 198.51.100.2/24 198.51.100.1/24 lbn-n0 lbn-l0
+CTL_NS=$NODE
 for v in 198.18.0.10 198.18.0.11 198.18.0.12; do
 	ip -n "$LB" route add "$v/32" via 198.51.100.2
 done
@@ -23,10 +19,7 @@ ip netns exec "$NODE" socat -t 5 TCP-LISTEN:80,reuseaddr,fork SYSTEM:'echo ok' \
 LAB_PIDS="$LAB_PIDS $!"
 
 write_conf() {	# write_conf AGENT-PORT ON-EXIT [EXTRA]
-	cat >"$CONF" <<EOC
-interface "lbn-n0"
-control socket "$SOCK"
-state file "$LAB_DIR/state"
+	lab_conf "$CONF" <<EOC
 agent port $1
 on exit $2
 vip 198.18.0.10 {
@@ -40,12 +33,11 @@ vip 198.18.0.11 {
 $3
 EOC
 }
-ctl() { ip netns exec "$NODE" "$LBNODECTL" -s "$SOCK" "$@"; }
 field() { ctl -j status | jq -r ".$1"; }
-probe() { ip netns exec "$LB" "$LBNODECTL" probe -t 1 198.51.100.2; }
+probe() { lb "$LBNODECTL" probe -t 1 198.51.100.2; }
 # socat waits up to -t seconds for the answer once its input has ended
-agent() { ip netns exec "$LB" socat -t 5 -T 1 - "TCP:198.51.100.2:$1" </dev/null; }
-vip_ok() { [ "$(ip netns exec "$LB" socat -t 5 -T 1 - \
+agent() { lb socat -t 5 -T 1 - "TCP:198.51.100.2:$1" </dev/null; }
+vip_ok() { [ "$(lb socat -t 5 -T 1 - \
     "TCP:$1:80,connect-timeout=1" </dev/null 2>/dev/null)" = ok ]; }
 udp_inode() {	# the reporter's UDP socket on port 65002 (hex FDEA)
 	awk '$2 ~ /:FDEA$/ { print $10; exit }' "/proc/$1/net/udp"
@@ -53,11 +45,10 @@ udp_inode() {	# the reporter's UDP socket on port 65002 (hex FDEA)
 lo_count() { ip -n "$NODE" -o addr show dev lo | grep -c " $1/32 "; }
 elements() { ip netns exec "$NODE" nft -j list ruleset |
     jq '[.nftables[] | select(.set) | .set.elem // [] | length] | add'; }
-started() { ctl status >/dev/null 2>&1; }
 
 write_conf 3333 remove
 daemon_start "$NODE" "$CONF"
-check "daemon up" wait_for 5 started
+check "daemon up" wait_for 5 daemon_up
 MON=$DAEMON_PID
 for i in 1 2 3; do probe >/dev/null; done
 rx=$(field rx_packets)
@@ -123,11 +114,11 @@ check "when it says OK, they are gone" test "$(elements)" -eq "$before"
 # whichever way the reload was asked for.
 write_conf 3334 remove 'port 0
 bogus'
-ctl reload >"$LAB_DIR/out" 2>"$LAB_DIR/err"
-check "reload of a config with two errors fails" test $? -eq 1
-check "the first error, with its line" grep -q "^$CONF:14: " "$LAB_DIR/err"
-check "the second error, with its line" grep -q "^$CONF:15: " "$LAB_DIR/err"
-check "no OK" test ! -s "$LAB_DIR/out"
+ctl_capture reload
+check "reload of a config with two errors fails" test $CTL_RC -eq 1
+check "the first error, with its line" grep -q "^$CONF:14: " "$CTL_ERR"
+check "the second error, with its line" grep -q "^$CONF:15: " "$CTL_ERR"
+check "no OK" test ! -s "$CTL_OUT"
 lines=$(wc -l <"$LAB_DIR/daemon.log")
 kill -HUP "$MON"
 hup_logged() { tail -n +"$((lines + 1))" "$LAB_DIR/daemon.log" |
@@ -137,25 +128,25 @@ check "SIGHUP of a bad config: the log has file:line" wait_for 5 hup_logged
 # What the config refers to is checked at reload too.
 sed 's/"lbn-n0"/"lbn-nosuch0"/' "$CONF" >"$CONF.new"
 head -n 13 "$CONF.new" >"$CONF"
-ctl reload >"$LAB_DIR/out" 2>"$LAB_DIR/err"
-check "reload naming a missing interface fails" test $? -eq 1
+ctl_capture reload
+check "reload naming a missing interface fails" test $CTL_RC -eq 1
 check "... naming it, with its line" \
-    grep -qx "$CONF:1: interface \"lbn-nosuch0\" does not exist" "$LAB_DIR/err"
+    grep -qx "$CONF:1: interface \"lbn-nosuch0\" does not exist" "$CTL_ERR"
 
 # Rules netcfg refuses (a VIP that is the node's own address) fail the
 # reload and put the old configuration back whole.
 write_conf 3334 remove 'vip 198.51.100.2 {
 	mode loopback
 }'
-ctl reload >"$LAB_DIR/out" 2>"$LAB_DIR/err"
-check "reload of rules netcfg refuses fails" test $? -eq 1
+ctl_capture reload
+check "reload of rules netcfg refuses fails" test $CTL_RC -eq 1
 check "... saying why, naming the VIP" \
-    grep -q "^vip 198.51.100.2 (entry [0-9]*): .*VIP is an address of this node" "$LAB_DIR/err"
+    grep -q "^vip 198.51.100.2 (entry [0-9]*): .*VIP is an address of this node" "$CTL_ERR"
 refused_in_force() { ctl -j show vips |
     jq -e '.[] | select(.vip == "198.51.100.2")'; }
 check "the refused VIP is not listed in force" not refused_in_force
-check "the old VIPs are listed in force" sh -c \
-    "ip netns exec $NODE $LBNODECTL -s $SOCK -j show vips | grep -q 198.18.0.11"
+listed() { ctl -j show vips | grep -q "$1"; }
+check "the old VIPs are listed in force" listed 198.18.0.11
 check "the old VIPs still serve" vip_ok 198.18.0.10
 check "the log says the old config is back" \
     grep -q "netcfg refused the rules: putting the old configuration back" \
@@ -172,7 +163,7 @@ all_gone() { for p in $pids; do ! kill -0 "$p" 2>/dev/null || return 1; done; }
 wait "$MON" 2>/dev/null
 wait_for 5 all_gone
 daemon_start "$NODE" "$CONF"
-check "daemon up again after kill -9" wait_for 5 started
+check "daemon up again after kill -9" wait_for 5 daemon_up
 MON=$DAEMON_PID
 check "one loopback address, not two" test "$(lo_count 198.18.0.11)" -eq 1
 check "no duplicate set elements" test "$(elements)" = "$before"
@@ -191,7 +182,7 @@ check "on exit keep: the VIP still serves" vip_ok 198.18.0.10
 # and a later start with "on exit remove" takes over and cleans up
 write_conf 3333 remove
 daemon_start "$NODE" "$CONF"
-check "daemon up over kept rules" wait_for 5 started
+check "daemon up over kept rules" wait_for 5 daemon_up
 check "still one loopback address" test "$(lo_count 198.18.0.11)" -eq 1
 kill -TERM "$DAEMON_PID"
 check "stopped again" wait_for 3 sh -c "! kill -0 $DAEMON_PID 2>/dev/null"

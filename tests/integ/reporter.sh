@@ -10,23 +10,15 @@ command -v nc >/dev/null || bail "nc missing: apt-get install ncat"
 
 NODE=lbn-rep-n-$$
 LB=lbn-rep-l-$$
-SOCK=$LAB_DIR/ctl.sock
 CONF=$LAB_DIR/lbnoded.conf
 N=198.18.0.1		# the node
 ALLOWED=198.18.0.2	# an LB in the allowlist
 STRANGER=198.18.0.3	# an address outside it, in the same LB namespace
 
-netns_add "$NODE"
-netns_add "$LB"
-veth_pair "$NODE" lbn-rn0 "$LB" lbn-rl0
-ip -n "$NODE" addr add $N/24 dev lbn-rn0
-ip -n "$LB" addr add $ALLOWED/24 dev lbn-rl0
-ip -n "$LB" addr add $STRANGER/24 dev lbn-rl0
+node_and_lb "$NODE" "$LB" $N/24 $ALLOWED/24 lbn-rn0 lbn-rl0
+if_addr "$LB" lbn-rl0 $STRANGER/24
 
-cat >"$CONF" <<EOF
-interface "lbn-rn0"
-control socket "$SOCK"
-state file "$LAB_DIR/state"
+lab_conf "$CONF" <<EOF
 lb "$ALLOWED"
 agent port 3333
 http port 8080
@@ -35,18 +27,17 @@ smooth 3
 EOF
 
 # agent FROM [DATA]: the agent's answer to FROM, after sending DATA
-agent() { printf '%s' "$2" | ip netns exec "$LB" nc -w 2 -s "$1" $N 3333; }
+agent() { printf '%s' "$2" | lb nc -w 2 -s "$1" $N 3333; }
 # http FROM [CURL-ARGS...] PATH
 http() {
 	from=$1; shift
-	ip netns exec "$LB" curl -s -m 2 --interface "$from" "$@"
+	lb curl -s -m 2 --interface "$from" "$@"
 }
 metrics() { http $ALLOWED http://$N:8080/metrics; }
 metric() { metrics | awk -v m="$1" '$1 == m { print $2 }'; }
-ctl() { "$LBNODECTL" -s "$SOCK" "$@"; }
 agent_says() { [ "$(agent $ALLOWED)" = "$1" ]; }
 load_says() { [ "$(http $ALLOWED http://$N:8080/load)" = "$1" ]; }
-up() { ctl status >/dev/null 2>&1 && [ -n "$(metric lbnoded_weight)" ]; }
+up() { daemon_up && [ -n "$(metric lbnoded_weight)" ]; }
 
 daemon_start "$NODE" "$CONF"
 check "daemon up, HTTP answering" wait_for 10 up

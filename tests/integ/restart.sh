@@ -12,19 +12,15 @@ LB=lbn-rst-l-$$
 N=198.18.0.1
 KEY=$LAB_DIR/key
 CONF=$LAB_DIR/lbnoded.conf
-node_and_lb "$NODE" "$LB" "$KEY"	# $N on vn, the LB on vl
-cat >"$CONF" <<EOF
-interface "vn"
-control socket "$LAB_DIR/ctl.sock"
-state file "$LAB_DIR/state"
+node_and_lb "$NODE" "$LB"	# $N on vn, the LB on vl
+lab_key "$KEY"
+lab_conf "$CONF" <<EOF
 key file "$KEY"
 lb "198.18.0.2"
 announce off
 accept vip 192.0.2.0/24 tcp port 80
 EOF
 
-lb() { ip netns exec "$LB" "$@"; }
-ctl() { "$LBNODECTL" -s "$LAB_DIR/ctl.sock" "$@"; }
 status() {	# status NAME [REASON]
 	ctl -j status | python3 -c 'import json, sys
 s = json.load(sys.stdin)

@@ -10,16 +10,11 @@ need_root
 NS=lbn-start-$$
 netns_add "$NS"
 CONF=$LAB_DIR/lbnoded.conf
-SOCK=$LAB_DIR/ctl.sock
-cat >"$CONF" <<EOC
-control socket "$SOCK"
-state file "$LAB_DIR/state"
+lab_conf "$CONF" <<EOC
 vip 198.18.0.10 {
 	tcp port 80
 }
 EOC
-ctl() { "$LBNODECTL" -s "$SOCK" "$@"; }
-started() { ctl status; }
 stop_daemon() {
 	kill -TERM "$DAEMON_PID"
 	wait_for 3 sh -c "! kill -0 $DAEMON_PID 2>/dev/null"
@@ -31,7 +26,7 @@ stop_daemon() {
 LOG=$LAB_DIR/daemon.log
 : >"$LOG"
 JOURNAL_STREAM=$(stat -c '%d:%i' "$LOG") daemon_start "$NS" "$CONF"
-check "daemon up with JOURNAL_STREAM" wait_for 5 started
+check "daemon up with JOURNAL_STREAM" wait_for 5 daemon_up
 echo "bogus" >>"$CONF"
 ctl reload >/dev/null 2>&1
 check "started: <6> (info)" grep -q '^<6>monitor: started' "$LOG"
@@ -44,7 +39,7 @@ sed -i '$d' "$CONF"
 # Another stream, or none: plain lines, as a person reads them.
 : >"$LOG"
 JOURNAL_STREAM=1:1 daemon_start "$NS" "$CONF"
-check "daemon up with another JOURNAL_STREAM" wait_for 5 started
+check "daemon up with another JOURNAL_STREAM" wait_for 5 daemon_up
 check "stopped again" stop_daemon
 check "another stream: no prefix" sh -c "! grep -q '^<' '$LOG'"
 check "another stream: the lines are there" grep -q '^monitor: started' "$LOG"
@@ -55,10 +50,8 @@ cp "$top_srcdir/tests/fixtures/cgroup2_cpu.stat" "$LAB_DIR/cg/cpu.stat"
 cp "$top_srcdir/tests/fixtures/cgroup2_cpu.max" "$LAB_DIR/cg/cpu.max"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LAB_DIR/key"
 chmod 600 "$LAB_DIR/key"
-ip -n "$NS" link add lbn-st0 type veth peer name lbn-st1 ||
-    bail "veth in $NS"
-ip -n "$NS" addr add 198.18.0.2/24 dev lbn-st0 && ip -n "$NS" link set lbn-st0 up ||
-    bail "address on lbn-st0"
+veth_pair "$NS" lbn-st0 "$NS" lbn-st1
+if_addr "$NS" lbn-st0 198.18.0.2/24
 good_conf() {
 	cat <<EOC
 interface "lbn-st0"
@@ -141,6 +134,7 @@ check "start: says where" grep -q "^monitor: $C:1: interface \"lbn-nosuch0\" doe
 good_conf >"$C"
 printf 'vip 198.18.0.10 {\n\ttcp port 80\n}\n' >>"$C"
 SOCK2=$LAB_DIR/run/ctl.sock
+LAB_SOCK=$SOCK2		# ctl's from here on
 monitor_pid() {	# the monitor started with -f $C in NS
 	for p in $(ip netns pids "$NS"); do
 		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null |
@@ -152,8 +146,7 @@ ip netns exec "$NS" "$LBNODED" -f "$C" >"$LAB_DIR/out" 2>&1
 check "daemonized start returns 0" test $? -eq 0
 check "the rules are in force when it returns" \
     ip netns exec "$NS" nft list table ip lbnoded
-check "it answers on its socket when it returns" \
-    "$LBNODECTL" -s "$SOCK2" status
+check "it answers on its socket when it returns" ctl status
 check "nothing printed on success" sh -c "! grep . '$LAB_DIR/out'"
 BG=$(monitor_pid)
 check "the daemon runs on" test -n "$BG"
@@ -193,7 +186,7 @@ good_conf >"$C"
 printf 'vip 198.18.0.10 {\n\ttcp port 80\n}\n' >>"$C"
 : >"$LOG"
 daemon_start "$NS" "$C"
-check "daemon up for the sandbox test" wait_for 5 "$LBNODECTL" -s "$SOCK2" status
+check "daemon up for the sandbox test" wait_for 5 daemon_up
 rmdir "$LAB_DIR/empty"
 kill -9 "$(child_pid "$DAEMON_PID" reporter)"
 check "a child that cannot build its sandbox stops the daemon" \

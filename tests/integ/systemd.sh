@@ -95,9 +95,7 @@ check "/run/lbnoded is 0750 root:lbnoded" test "$(mode /run/lbnoded)" = "750 0 $
 NS=lbn-sysd-$$
 netns_add "$NS"
 CONF=$LAB_DIR/lbnoded.conf
-cat >"$CONF" <<EOC
-control socket "$LAB_DIR/ctl.sock"
-state file "$LAB_DIR/state"
+lab_conf "$CONF" <<EOC
 agent off
 http off
 vip 198.18.0.10 {
@@ -196,9 +194,9 @@ for p in netcfg reporter; do
 done
 
 # An admin state change shows in STATUS=.
-check "lbnodectl drain" "$LBNODECTL" -s "$LAB_DIR/ctl.sock" drain
+check "lbnodectl drain" ctl drain
 check "STATUS= says drain" wait_for 5 grep -Eq '\|?STATUS=drain, weight [0-9]+$' "$NLOG"
-check "lbnodectl ready" "$LBNODECTL" -s "$LAB_DIR/ctl.sock" ready
+check "lbnodectl ready" ctl ready
 check "STATUS= says ready again" \
     wait_for 5 after 'STATUS=drain' 'STATUS=ready, weight'
 
@@ -222,10 +220,8 @@ check "every STATUS= is '<state>, weight N' (or reloading/stopping)" test -z "$b
 [ -z "$bad" ] || diag "unexpected: $bad"
 
 # SIGTERM: STOPPING=1, a clean exit, and our rules gone.
-# exited PID: gone, or a zombie waiting for us
-exited() { ! [ -e "/proc/$1" ] || grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
 kill -TERM "$MON"
-check "SIGTERM: the monitor exits within 15 s" wait_for 15 exited "$MON"
+check "SIGTERM: the monitor exits within 15 s" wait_for 15 gone "$MON"
 kill -9 "$MON" 2>/dev/null
 wait "$MON"
 ok $? "SIGTERM: the monitor exits 0"

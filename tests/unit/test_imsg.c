@@ -304,6 +304,42 @@ test_fdpass(void)
 }
 
 /*
+ * Queue n messages on a, message i of type i with sizes[i] bytes of
+ * fill(i); the two at fd_at carry the write ends of two new pipes,
+ * whose read ends are left in r.
+ */
+static void
+compose_with_pipes(struct imsgbuf *a, const size_t *sizes, int n,
+    const int fd_at[2], int r[2])
+{
+	static uint8_t	 data[MAX_DATA];
+	int		 p1[2], p2[2], i, fd;
+
+	if (pipe(p1) == -1 || pipe(p2) == -1)
+		exit(2);
+	for (i = 0; i < n; i++) {
+		fill(data, sizes[i], i);
+		fd = i == fd_at[0] ? p1[1] : i == fd_at[1] ? p2[1] : -1;
+		imsg_compose(a, i, 0, 0, fd, data, sizes[i]);
+	}
+	r[0] = p1[0];
+	r[1] = p2[0];
+}
+
+/* Close the fds the n messages brought, and the pipes' read ends r. */
+static void
+close_received(const int *fds, int n, const int r[2])
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] != -1)
+			close(fds[i]);
+	close(r[0]);
+	close(r[1]);
+}
+
+/*
  * Several messages, two with fds, written in separate sendmsg()s
  * before the reader reads: each fd must land on its own message even
  * though one recvmsg() returns the earlier fd-less ones too.
@@ -313,18 +349,12 @@ test_fd_order(void)
 {
 	struct imsgbuf	 a, b;
 	struct imsg	 imsg;
-	static uint8_t	 data[MAX_DATA];
-	int		 p1[2], p2[2], fds[6], i, got = 0, before = count_fds();
+	int		 r[2], fds[6], i, got = 0, before = count_fds();
+	const int	 fd_at[2] = { 1, 3 };
 	size_t		 sizes[6] = { 10000, MAX_DATA, 0, 30, 12000, 5 };
 
 	mkbufs(&a, &b, 1);
-	if (pipe(p1) == -1 || pipe(p2) == -1)
-		exit(2);
-	for (i = 0; i < 6; i++) {
-		fill(data, sizes[i], i);
-		imsg_compose(&a, i, 0, 0, i == 1 ? p1[1] : i == 3 ? p2[1] : -1,
-		    data, sizes[i]);
-	}
+	compose_with_pipes(&a, sizes, 6, fd_at, r);
 	is_int(imsgbuf_flush(&a), 0, "flush six messages, two with fds");
 	for (i = 0; i < 6; i++) {
 		fds[i] = -1;
@@ -338,15 +368,11 @@ test_fd_order(void)
 	is_int(got, 6, "all six arrive in order, intact");
 	ok(fds[0] == -1 && fds[2] == -1 && fds[4] == -1 && fds[5] == -1,
 	    "no fd on the messages sent without one");
-	ok(fds[1] != -1 && pipe_carries(fds[1], p1[0], '1'),
+	ok(fds[1] != -1 && pipe_carries(fds[1], r[0], '1'),
 	    "first fd on its own message");
-	ok(fds[3] != -1 && pipe_carries(fds[3], p2[0], '3'),
+	ok(fds[3] != -1 && pipe_carries(fds[3], r[1], '3'),
 	    "second fd on its own message");
-	for (i = 0; i < 6; i++)
-		if (fds[i] != -1)
-			close(fds[i]);
-	close(p1[0]);
-	close(p2[0]);
+	close_received(fds, 6, r);
 	freebufs(&a, &b);
 	is_int(count_fds(), before, "no fd leaked");
 }
@@ -360,20 +386,14 @@ test_fd_read_ahead(void)
 {
 	struct imsgbuf	 a, b;
 	struct imsg	 imsg;
-	static uint8_t	 data[MAX_DATA];
 	size_t		 sizes[8] = { MAX_DATA, MAX_DATA, MAX_DATA, 15984,
 			    MAX_DATA, 100, 50, 0 };
-	int		 p1[2], p2[2], fds[8], i, n = 0, good = 0, rounds;
+	const int	 fd_at[2] = { 4, 6 };
+	int		 r[2], fds[8], i, n = 0, good = 0, rounds;
 	int		 readfail = 0;
 
 	mkbufs(&a, &b, 1);
-	if (pipe(p1) == -1 || pipe(p2) == -1)
-		exit(2);
-	for (i = 0; i < 8; i++) {
-		fill(data, sizes[i], i);
-		imsg_compose(&a, i, 0, 0, i == 4 ? p1[1] : i == 6 ? p2[1] : -1,
-		    data, sizes[i]);
-	}
+	compose_with_pipes(&a, sizes, 8, fd_at, r);
 	is_int(imsgbuf_flush(&a), 0, "flush eight messages, two with fds");
 	if (fcntl(b.fd, F_SETFL, O_NONBLOCK) == -1)	/* reads run dry */
 		exit(2);
@@ -391,15 +411,11 @@ test_fd_read_ahead(void)
 	is_int(good, 8, "reading ahead: all arrive in order, intact");
 	ok(n == 8 && fds[0] == -1 && fds[3] == -1 && fds[5] == -1 &&
 	    fds[7] == -1, "reading ahead: no fd on the others");
-	ok(n == 8 && fds[4] != -1 && pipe_carries(fds[4], p1[0], '4'),
+	ok(n == 8 && fds[4] != -1 && pipe_carries(fds[4], r[0], '4'),
 	    "reading ahead: split fd message gets its fd");
-	ok(n == 8 && fds[6] != -1 && pipe_carries(fds[6], p2[0], '6'),
+	ok(n == 8 && fds[6] != -1 && pipe_carries(fds[6], r[1], '6'),
 	    "reading ahead: later fd message gets its fd");
-	for (i = 0; i < n; i++)
-		if (fds[i] != -1)
-			close(fds[i]);
-	close(p1[0]);
-	close(p2[0]);
+	close_received(fds, n, r);
 	freebufs(&a, &b);
 }
 

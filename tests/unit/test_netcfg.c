@@ -83,6 +83,41 @@ check(int origin, const struct dr_entry *e, size_t n,
 	return rc;
 }
 
+/* An entry of a request, and why validation refuses it (NULL: it passes). */
+struct row {
+	struct dr_entry	 e;
+	const char	*why;
+};
+
+/*
+ * Validate the rows' entries, copied to e, as one request from origin:
+ * one test that exactly the rows with a reason are refused, each with
+ * its reason, in the words check() gives.  Returns what check() did.
+ */
+static int
+check_rows(int origin, const struct row *r, size_t n, struct dr_entry *e,
+    struct entryset *out, const char *name)
+{
+	char	 want[2048], buf[2048];
+	size_t	 i, refused = 0, len;
+	int	 rc;
+
+	for (i = 0; i < n; i++) {
+		e[i] = r[i].e;
+		refused += r[i].why != NULL;
+	}
+	snprintf(want, sizeof(want), "%zu of %zu entries refused", refused, n);
+	for (i = 0; i < n; i++) {
+		len = strlen(want);
+		if (r[i].why != NULL)
+			snprintf(want + len, sizeof(want) - len, "; %zu:%s", i,
+			    r[i].why);
+	}
+	rc = check(origin, e, n, &none, out, buf, sizeof(buf));
+	is_str(buf, want, name);
+	return rc;
+}
+
 static void
 setup(void)
 {
@@ -138,45 +173,43 @@ static void
 test_entries_invalid(void)
 {
 	struct entryset	 out = { NULL, 0, 0 };
-	struct dr_entry	 e[] = {
-		E(MODE_REDIRECT, "127.0.0.1", TCP, 80, 80, NULL, 0),
-		E(MODE_REDIRECT, "224.0.0.1", TCP, 80, 80, NULL, 0),
-		E(MODE_REDIRECT, "198.18.0.0/24", TCP, 80, 80, NULL, 0),
-		E(MODE_REDIRECT, "198.18.0.1", TCP, 0, 0, NULL, 0),
-		E(MODE_REDIRECT, "198.18.0.1", TCP, 90, 80, NULL, 0),
-		E(MODE_REDIRECT, "198.18.0.1", 1, 80, 80, NULL, 0),
-		E(9, "198.18.0.1", TCP, 80, 80, NULL, 0),
-		E(MODE_REDIRECT, "2001:db8:ffff::1", TCP, 80, 80, NULL, 0),
-		E(MODE_DNAT, "198.18.0.1", TCP, 80, 80, "2001:db8::5", 0),
-		E(MODE_DNAT, "198.18.0.1", TCP, 80, 80, "0.0.0.0", 0),
-		E(MODE_REDIRECT, "192.0.2.2", TCP, 80, 80, NULL, 0),
-		E(MODE_LOOPBACK, "2001:db8::2", 0, 0, 0, NULL, 0),
-		E(MODE_REDIRECT, "169.254.1.1", UDP, 53, 53, NULL, 0),
-		E(MODE_LOOPBACK, "198.18.0.1", 0, 80, 80, NULL, 0),
-		E(MODE_REDIRECT, "198.18.0.99", TCP, 80, 80, NULL, 0),
+	struct row	 r[] = {
+	    { E(MODE_REDIRECT, "127.0.0.1", TCP, 80, 80, NULL, 0),
+		"VIP: loopback address" },
+	    { E(MODE_REDIRECT, "224.0.0.1", TCP, 80, 80, NULL, 0),
+		"VIP: multicast address" },
+	    { E(MODE_REDIRECT, "198.18.0.0/24", TCP, 80, 80, NULL, 0),
+		"VIP must be a /32 or /128" },
+	    { E(MODE_REDIRECT, "198.18.0.1", TCP, 0, 0, NULL, 0),
+		"ports must be 1-65535, low to high" },
+	    { E(MODE_REDIRECT, "198.18.0.1", TCP, 90, 80, NULL, 0),
+		"ports must be 1-65535, low to high" },
+	    { E(MODE_REDIRECT, "198.18.0.1", 1, 80, 80, NULL, 0),
+		"protocol must be tcp or udp" },
+	    { E(9, "198.18.0.1", TCP, 80, 80, NULL, 0), "bad mode" },
+	    { E(MODE_REDIRECT, "2001:db8:ffff::1", TCP, 80, 80, NULL, 0),
+		"IPv6 VIPs take loopback mode only" },
+	    { E(MODE_DNAT, "198.18.0.1", TCP, 80, 80, "2001:db8::5", 0),
+		"dnat target must be one address of the VIP's family" },
+	    { E(MODE_DNAT, "198.18.0.1", TCP, 80, 80, "0.0.0.0", 0),
+		"dnat target: unspecified address" },
+	    { E(MODE_REDIRECT, "192.0.2.2", TCP, 80, 80, NULL, 0),
+		"VIP is an address of this node" },
+	    { E(MODE_LOOPBACK, "2001:db8::2", 0, 0, 0, NULL, 0),
+		"VIP is an address of this node" },
+	    { E(MODE_REDIRECT, "169.254.1.1", UDP, 53, 53, NULL, 0),
+		"VIP: link-local address" },
+	    { E(MODE_LOOPBACK, "198.18.0.1", 0, 80, 80, NULL, 0),
+		"protocol must be tcp or udp" },
+	    { E(MODE_REDIRECT, "198.18.0.99", TCP, 80, 80, NULL, 0),
+		"VIP has a bad address family" },
 	};
-	char		 buf[2048];
+	struct dr_entry	 e[nitems(r)];
 
-	e[14].vip.af = 0;
-	is_int(check(ORIGIN_CONFIG, e, nitems(e), &none, &out, buf,
-	    sizeof(buf)), -1, "bad entries refuse the request");
-	is_str(buf, "15 of 15 entries refused"
-	    "; 0:VIP: loopback address"
-	    "; 1:VIP: multicast address"
-	    "; 2:VIP must be a /32 or /128"
-	    "; 3:ports must be 1-65535, low to high"
-	    "; 4:ports must be 1-65535, low to high"
-	    "; 5:protocol must be tcp or udp"
-	    "; 6:bad mode"
-	    "; 7:IPv6 VIPs take loopback mode only"
-	    "; 8:dnat target must be one address of the VIP's family"
-	    "; 9:dnat target: unspecified address"
-	    "; 10:VIP is an address of this node"
-	    "; 11:VIP is an address of this node"
-	    "; 12:VIP: link-local address"
-	    "; 13:protocol must be tcp or udp"
-	    "; 14:VIP has a bad address family",
-	    "each refused entry has its reason");
+	r[14].e.vip.af = 0;
+	is_int(check_rows(ORIGIN_CONFIG, r, nitems(r), e, &out,
+	    "each refused entry has its reason"), -1,
+	    "bad entries refuse the request");
 	is_int(out.n, 0, "nothing comes out of a refused request");
 	entryset_free(&out);
 }
@@ -237,23 +270,23 @@ static void
 test_accept(void)
 {
 	struct entryset	 out = { NULL, 0, 0 };
-	struct dr_entry	 e[] = {
-		E(MODE_REDIRECT, "198.18.0.1", TCP, 80, 85, NULL, 0),
-		E(MODE_REDIRECT, "198.18.0.2", TCP, 443, 443, NULL, 0),
-		E(MODE_REDIRECT, "198.18.0.3", TCP, 443, 443, NULL, 0),
-		E(MODE_REDIRECT, "198.18.1.1", TCP, 80, 80, NULL, 0),
-		E(MODE_REDIRECT, "198.18.0.4", UDP, 80, 80, NULL, 0),
-		E(MODE_REDIRECT, "198.18.0.5", TCP, 85, 95, NULL, 0),
-		E(MODE_LOOPBACK, "2001:db8:ffff::10", 0, 0, 0, NULL, 0),
+	struct row	 r[] = {
+	    { E(MODE_REDIRECT, "198.18.0.1", TCP, 80, 85, NULL, 0), NULL },
+	    { E(MODE_REDIRECT, "198.18.0.2", TCP, 443, 443, NULL, 0), NULL },
+	    { E(MODE_REDIRECT, "198.18.0.3", TCP, 443, 443, NULL, 0),
+		"over the max of its accept rules" },
+	    { E(MODE_REDIRECT, "198.18.1.1", TCP, 80, 80, NULL, 0),
+		"no accept rule allows it" },
+	    { E(MODE_REDIRECT, "198.18.0.4", UDP, 80, 80, NULL, 0),
+		"no accept rule allows it" },
+	    { E(MODE_REDIRECT, "198.18.0.5", TCP, 85, 95, NULL, 0),
+		"no accept rule allows it" },
+	    { E(MODE_LOOPBACK, "2001:db8:ffff::10", 0, 0, 0, NULL, 0), NULL },
 	};
+	struct dr_entry	 e[nitems(r)];
 	char		 buf[1024];
 
-	check(ORIGIN_LB, e, nitems(e), &none, &out, buf, sizeof(buf));
-	is_str(buf, "4 of 7 entries refused"
-	    "; 2:over the max of its accept rules"
-	    "; 3:no accept rule allows it"
-	    "; 4:no accept rule allows it"
-	    "; 5:no accept rule allows it",
+	check_rows(ORIGIN_LB, r, nitems(r), e, &out,
 	    "LB entries must match an accept rule with room");
 	is_int(check(ORIGIN_CONFIG, e, nitems(e), &none, &out, buf,
 	    sizeof(buf)), 0, "the config is not held to accept rules");
