@@ -13,7 +13,8 @@
 #   B  unequal capacity, QUOTAS_B (0.2/0.4/0.4 CPU), at each of RATES_B,
 #      against roundrobin with the ideal static weights (the quotas).
 #   C  the reporter's CPU and memory with C_CONNS established sockets on
-#      its service port, at the fast tick.
+#      its service port, at the fast tick; with C_BASELINE=LBNODED, also
+#      that binary's over the same windows, for a before and after.
 # Strategies: static (roundrobin, equal weights), ideal (B only),
 # leastconn, and roundrobin, leastconn and random(2) on lbnoded's
 # weights ("weight from saturation") through HAProxy's agent-check.
@@ -377,54 +378,115 @@ cell_header() {	# cell_header TITLE TIME-COLUMN
 }
 
 # --- scenario C ---------------------------------------------------------------
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-established() {
-	"$LBNODECTL" -s "$LAB_DIR/nodeC.sock" status |
+# nodeC0 runs this build, nodeC1 C_BASELINE's lbnoded if set, each in a
+# namespace of its own on the bridge (192.0.2.20, .21) holding C_CONNS
+# connections of its own, both measured over the same windows: counting
+# connections walks the host's table of TCP sockets, every namespace's,
+# so each sees the other's too, and the TIME_WAIT ones of A and B.
+C_NODES=0
+[ -n "${C_BASELINE:-}" ] && C_NODES="0 1"
+cpu_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }
+tcp_sockets() {
+	awk '$1 ~ /^(TCP|TCPv6|tw_sock_TCP|tw_sock_TCPv6)$/ { n += $2 }
+	    END { print n + 0 }' /proc/slabinfo
+}
+established() {	# established I
+	"$LBNODECTL" -s "$LAB_DIR/nodeC$1.sock" status |
 	    awk '/^service ports:/ { print $5 }'
 }
-counted_all() { [ "$(established)" -ge "$C_CONNS" ] 2>/dev/null; }
+counted_all() { [ "$(established "$1")" -ge "$C_CONNS" ] 2>/dev/null; }
 
-scenario_c() {
-	K=lbn-bal-k-$$
-	netns_add "$K"
-	veth_pair "$K" k0 "$L" lk
-	ip -n "$L" link set lk master br0
-	ip -n "$K" addr add 192.0.2.20/24 dev k0
-	node_conf nodeC k0 >"$LAB_DIR/nodeC.conf"
-	nsenter --net="/run/netns/$K" "$LBNODED" -d -f "$LAB_DIR/nodeC.conf" \
+c_node() {	# c_node I BINARY: sets C_REP_I, its reporter
+	k=lbn-bal-k$1-$$
+	netns_add "$k"
+	veth_pair "$k" k0 "$L" "lk$1"
+	ip -n "$L" link set "lk$1" master br0
+	ip -n "$k" addr add "192.0.2.2$1/24" dev k0
+	node_conf "nodeC$1" k0 >"$LAB_DIR/nodeC$1.conf"
+	nsenter --net="/run/netns/$k" "$2" -d -f "$LAB_DIR/nodeC$1.conf" \
 	    >>"$LAB_DIR/daemon.log" 2>&1 &
 	mon=$!
 	LAB_PIDS="$LAB_PIDS $mon"
-	wait_for 10 child_pid "$mon" reporter || bail "no reporter in nodeC"
-	rp=$(child_pid "$mon" reporter)
-	hz=$(getconf CLK_TCK)
+	wait_for 10 child_pid "$mon" reporter || bail "no reporter in nodeC$1"
+	eval "C_REP_$1=$(child_pid "$mon" reporter)"
+}
+
+c_hold() {	# c_hold I: C_CONNS connections to nodeC I's service port
+	nsenter --net="/run/netns/lbn-bal-k$1-$$" "$HOLD" "192.0.2.2$1" 80 \
+	    "$C_CONNS" $((C_SECS + 30)) >"$LAB_DIR/hold$1.out" 2>&1 &
+	LAB_PIDS="$LAB_PIDS $!"
+	eval "C_HOLD_$1=$!"
+	wait_for 60 grep -q holding "$LAB_DIR/hold$1.out" ||
+	    bail "cannot hold $C_CONNS connections: $(cat "$LAB_DIR/hold$1.out")"
+	wait_for 10 counted_all "$1" ||
+	    bail "nodeC$1 does not count the connections: $(established "$1")"
+}
+
+# c_window PHASE: every reporter's CPU (% of a core) over the same C_SECS,
+# and its VmRSS, as "PHASE I PCT RSS" lines in $LAB_DIR/c.
+c_window() {
+	for i in $C_NODES; do
+		eval "r=\$C_REP_$i"
+		eval "a_$i=$(cpu_ns "$r")"
+	done
+	t=$(now_us); nap "$C_SECS"; t=$(( $(now_us) - t ))
+	for i in $C_NODES; do
+		eval "r=\$C_REP_$i a=\$a_$i"
+		echo "$1 $i $(( $(cpu_ns "$r") - a )) $t $(status_field "$r" VmRSS)"
+	done | awk '{ printf "%s %s %.2f %s\n", $1, $2, $3 / $4 / 10, $5 }' \
+	    >>"$LAB_DIR/c"
+}
+
+# c_median PHASE I COLUMN: the median over the runs, and "[low-high]".
+c_median() {
+	awk -v ph="$1" -v i="$2" -v c="$3" '$1 == ph && $2 == i { v[++n] = $c }
+	END {
+		for (j = 2; j <= n; j++)
+			for (k = j; k > 1 && v[k - 1] > v[k]; k--) {
+				t = v[k]; v[k] = v[k - 1]; v[k - 1] = t
+			}
+		m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+		printf "%s%s", m, (n > 1 ? " [" v[1] "-" v[n] "]" : "") }' "$LAB_DIR/c"
+}
+c_cell() {	# c_cell PHASE I: "CPU P %, R kB", medians [ranges]
+	echo "CPU $(c_median "$1" "$2" 3) %, VmRSS $(c_median "$1" "$2" 4) kB"
+}
+
+c_unhold() {	# c_unhold I: the connections of c_hold I closed
+	eval "h=\$C_HOLD_$1"
+	for p in $(children_of "$h") $h; do kill "$p"; done
+	wait "$h" 2>/dev/null
+}
+
+scenario_c() {
+	: >"$LAB_DIR/c"
+	c_node 0 "$LBNODED"
+	[ -n "${C_BASELINE:-}" ] && c_node 1 "$C_BASELINE"
 	nap 2
-	a=$(cpu_ticks "$rp"); t=$(now_us); nap "$C_SECS"
-	idle_pct=$(awk -v d=$(( $(cpu_ticks "$rp") - a )) -v hz="$hz" \
-	    -v s=$(( $(now_us) - t )) 'BEGIN { printf "%.2f", 100 * d / hz / (s / 1e6) }')
-	idle_rss=$(status_field "$rp" VmRSS)
-	nsenter --net="/run/netns/$K" "$HOLD" 192.0.2.20 80 "$C_CONNS" \
-	    $((C_SECS + 30)) >"$LAB_DIR/hold.out" 2>&1 &
-	hold=$!
-	LAB_PIDS="$LAB_PIDS $hold"
-	wait_for 60 grep -q holding "$LAB_DIR/hold.out" ||
-	    bail "cannot hold $C_CONNS connections: $(cat "$LAB_DIR/hold.out")"
-	wait_for 5 counted_all ||
-	    bail "the reporter does not count the connections: $(established)"
-	a=$(cpu_ticks "$rp"); t=$(now_us); nap "$C_SECS"
-	full_pct=$(awk -v d=$(( $(cpu_ticks "$rp") - a )) -v hz="$hz" \
-	    -v s=$(( $(now_us) - t )) 'BEGIN { printf "%.2f", 100 * d / hz / (s / 1e6) }')
-	full_rss=$(status_field "$rp" VmRSS)
-	seen=$(established)
-	kill "$hold"
+	for r in $(seq "$RUNS"); do
+		socks="${socks:-}${socks:+, }$(tcp_sockets)"
+		c_window idle
+		for i in $C_NODES; do c_hold "$i"; done
+		socks="$socks/$(tcp_sockets)"
+		c_window full
+		seen="${seen:-}${seen:+ }$(established 0)"
+		for i in $C_NODES; do c_unhold "$i"; done
+	done
 	echo
-	echo "Scenario C: the reporter at sample every $SAMPLE, weight from saturation"
-	echo "  no connections:          CPU $idle_pct % of a core, VmRSS $idle_rss kB"
-	echo "  $C_CONNS established:     CPU $full_pct % of a core, VmRSS $full_rss kB" \
-	    "(status counted $seen)"
-	awk -v c="$full_pct" -v r="$full_rss" 'BEGIN {
-		printf "  target CPU < 1 %%: %s; RSS < 4 MiB: %s\n",
-		    c < 1 ? "met" : "NOT met", r < 4096 ? "met" : "NOT met" }'
+	echo "Scenario C: the reporter at sample every $SAMPLE, weight from" \
+	    "saturation; $RUNS run(s), median [range]"
+	echo "  TCP sockets on the host in each run, without/with the" \
+	    "connections: $socks"
+	printf "  %-22s %-48s %s\n" "" "no connections" "$C_CONNS established"
+	printf "  %-22s %-48s %s\n" "this build" "$(c_cell idle 0)" \
+	    "$(c_cell full 0)"
+	[ -n "${C_BASELINE:-}" ] && printf "  %-22s %-48s %s\n" \
+	    "baseline (C_BASELINE)" "$(c_cell idle 1)" "$(c_cell full 1)"
+	echo "  this build's status counted: $seen"
+	awk '$1 == "full" && $2 == 0 { if ($3 > c) c = $3; if ($4 > r) r = $4 }
+	    END { printf "  target (every run) CPU < 1 %%: %s; RSS < 4 MiB: %s\n",
+		c < 1 ? "met" : "NOT met", r < 4096 ? "met" : "NOT met" }' \
+	    "$LAB_DIR/c"
 }
 
 # --- the schedule -------------------------------------------------------------
@@ -435,7 +497,7 @@ echo "  scenarios $SCENARIOS, $RUNS run(s) a cell; RATE_A=$RATE_A" \
     "SKIP_B=$SKIP_B"
 echo "  BURN_US=$BURN_US QUOTA_US=$QUOTA_US QUOTAS_B=\"$QUOTAS_B\"" \
     "PERIOD_US=$PERIOD_US TIMEOUT_MS=$TIMEOUT_MS COOL=$COOL" \
-    "C_CONNS=$C_CONNS C_SECS=$C_SECS"
+    "C_CONNS=$C_CONNS C_SECS=$C_SECS C_BASELINE=${C_BASELINE:-}"
 echo "  lbnoded: weight from saturation, sample every $SAMPLE, weight min" \
     "$WMIN, service port 80, sample cgroup (v1), PSI from" \
     "${UNIFIED:-/proc/pressure/cpu (no unified hierarchy)}"

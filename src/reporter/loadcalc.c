@@ -232,34 +232,57 @@ cgroup_throttled_parse(const char *buf, uint32_t version, uint64_t *ns)
 
 /*
  * /proc/net/snmp: a "Tcp:" line of names, then a "Tcp:" line of
- * values; PassiveOpens counts the connections accepted from a client's
- * handshake.
+ * values, e.g. PassiveOpens, the connections accepted from a client's
+ * handshake, or CurrEstab, those now established.
  */
 int
-snmp_passive_opens_parse(const char *buf, uint64_t *opens)
+snmp_tcp_parse(const char *buf, const char *name, uint64_t *v)
 {
 	const char	*names, *values, *p;
-	size_t		 col = 0, i;
+	size_t		 col = 0, i, len = strlen(name);
 
-	/* col: the columns before PassiveOpens, the blanks between names. */
 	if ((names = strstr(buf, "\nTcp: ")) == NULL ||
 	    (values = strstr(names + 1, "\nTcp: ")) == NULL)
 		return -1;
-	if ((p = strstr(names, " PassiveOpens")) == NULL || p > values)
-		return -1;
-	for (; names < p; names++)
-		if (*names == ' ')
-			col++;
+	/* col: the columns before it. */
+	for (p = names + 6; strncmp(p, name, len) != 0 ||
+	    (p[len] != ' ' && p[len] != '\n'); p++) {
+		p += strcspn(p, " \n");
+		if (*p != ' ')
+			return -1;
+		col++;
+	}
 	/* The values before it; MaxConn is -1 (no limit). */
 	p = values + 6;
 	for (i = 0; i < col; i++) {
 		p = skip_blanks(p);
 		if (*p == '-')
 			p++;
-		if ((p = parse_u64(p, opens)) == NULL)
+		if ((p = parse_u64(p, v)) == NULL)
 			return -1;
 	}
-	return parse_u64(p, opens) == NULL ? -1 : 0;
+	return parse_u64(p, v) == NULL ? -1 : 0;
+}
+
+/*
+ * The connections on the service ports between two counts of them:
+ * the last count, moved by as many as the namespace's established
+ * connections moved since, and never fewer than those queued, which
+ * are established too.
+ */
+uint32_t
+established_since(uint32_t counted, uint64_t then, uint64_t now,
+    uint32_t queued)
+{
+	uint64_t	 e;
+
+	if (now >= then)
+		e = (uint64_t)counted + (now - then);
+	else
+		e = then - now >= counted ? 0 : counted - (then - now);
+	if (e < queued)
+		e = queued;
+	return e > UINT32_MAX ? UINT32_MAX : (uint32_t)e;
 }
 
 /* cgroup v1 cpuacct.usage: nanoseconds. */

@@ -44,7 +44,7 @@ int	 cgroup1_quota_parse(const char *, const char *, uint32_t,
 
 int	 psi_some_parse(const char *, uint64_t *);
 int	 cgroup_throttled_parse(const char *, uint32_t, uint64_t *);
-int	 snmp_passive_opens_parse(const char *, uint64_t *);
+int	 snmp_tcp_parse(const char *, const char *, uint64_t *);
 
 /* Busy shares in hundredths of a percent; -1: no usable interval. */
 int	 cpu_busy_x100(const struct cpu_times *, const struct cpu_times *,
@@ -53,6 +53,7 @@ int	 cgroup_busy_x100(const struct cgroup_reading *,
 	    const struct cgroup_reading *, uint32_t, uint32_t *);
 uint32_t loadavg_per_cpu_x100(uint32_t, uint32_t);
 int	 counter_share_x100(uint64_t, uint64_t, uint64_t, uint32_t *);
+uint32_t established_since(uint32_t, uint64_t, uint64_t, uint32_t);
 
 void	 smoother_init(struct smoother *, size_t);
 uint32_t smoother_push(struct smoother *, uint32_t);

@@ -31,12 +31,19 @@
 #define RATE_WINDOW_MS		1000	/* completions are counted over this */
 #define RATE_TICKS_MAX		20	/* RATE_WINDOW_MS at the fastest tick */
 /*
- * Up to this many connections on the service ports are counted every
- * tick; more, once every RATE_WINDOW_MS, the window of the completion
- * rate they are divided by.  Their dump costs the kernel about 1 us a
- * socket; the accept queues, which grow first, are read every tick.
+ * Counting the connections on the service ports walks the kernel's
+ * table of established and TIME_WAIT sockets, which is the whole
+ * host's, every namespace's, unless the namespace has one of its own:
+ * its cost grows with every TCP socket of the host, about 0.4 us each,
+ * and 0.6 us more for each one counted, not with the service's
+ * connections alone.  It is measured on the reporter's CPU clock and
+ * kept to 1 / ESTABLISHED_COST_SHARE of a core: a count that cost c is
+ * the last for ESTABLISHED_COST_SHARE x c, or for one tick when it is
+ * cheaper.  The accept queues, which grow first, are read every tick,
+ * and in between counts the connections follow the namespace's
+ * established ones (CurrEstab, in /proc/net/snmp, read every tick).
  */
-#define ESTABLISHED_EVERY_TICK	1000
+#define ESTABLISHED_COST_SHARE	250	/* 0.4 % of a core */
 
 /* The counters of the last tick, for this tick's deltas. */
 struct sig_prev {
@@ -69,6 +76,9 @@ static struct rate_ring		 rates;
 static uint64_t			 last_rise_ms;
 static uint32_t			 established_last;
 static uint64_t			 established_ns;	/* when counted */
+static uint64_t			 established_cost_ns;	/* CPU time it took */
+static uint64_t			 established_curr;	/* CurrEstab then */
+static int			 established_curr_have;
 
 /* /proc/stat is long on big machines; the cpu lines we need come first. */
 static char			 readbuf[128 * 1024];
@@ -162,13 +172,19 @@ sample_parsed(uint32_t kind, int rc)
 }
 
 static uint64_t
-monotonic_ns(void)
+clock_ns(clockid_t clock)
 {
 	struct timespec	 ts;
 
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+	if (clock_gettime(clock, &ts) == -1)
 		fatal("clock_gettime");
 	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+monotonic_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static int
@@ -271,14 +287,21 @@ sample_throttled(uint64_t *ns)
  * Connections the node completed: PassiveOpens counts every handshake
  * a client finished, which in a steady state is every connection the
  * node finishes, less the agent-check and HTTP connections of the LBs.
+ * And CurrEstab, the connections established in the namespace.
  */
 static int
-sample_opens(uint64_t *opens)
+sample_snmp(uint64_t *opens, uint64_t *curr)
 {
 	uint64_t	 own = rep->counters.agent_queries +
 	    rep->counters.http_queries;
+	const char	*text;
+	int		 rc;
 
-	if (sample_counter(PROCFD_SNMP, snmp_passive_opens_parse, opens) == -1)
+	if ((text = sample_read(PROCFD_SNMP, readbuf, sizeof(readbuf))) == NULL)
+		return -1;
+	rc = snmp_tcp_parse(text, "PassiveOpens", opens) == 0 &&
+	    snmp_tcp_parse(text, "CurrEstab", curr) == 0 ? 0 : -1;
+	if (sample_parsed(PROCFD_SNMP, rc) == -1)
 		return -1;
 	*opens = *opens > own ? *opens - own : 0;
 	return 0;
@@ -374,12 +397,19 @@ sample_share(uint32_t signal, int ok, uint64_t prev, uint64_t cur,
 		*share = 0;
 }
 
-/* The service ports' queues, and their connections when it is time. */
+/*
+ * The service ports' queues, and their connections when it is time;
+ * curr is CurrEstab now, NULL if unknown.  The dump runs in the
+ * reporter's own system calls, so its thread's CPU clock holds all the
+ * kernel's work for it.
+ */
 static int
-sample_sockdiag(struct sockdiag_count *sd, uint64_t now_ns)
+sample_sockdiag(struct sockdiag_count *sd, uint64_t now_ns,
+    const uint64_t *curr)
 {
-	int	 all = established_last < ESTABLISHED_EVERY_TICK ||
-	    now_ns - established_ns >= (uint64_t)RATE_WINDOW_MS * 1000000;
+	int		 all = established_ns == 0 || now_ns - established_ns >=
+	    established_cost_ns * ESTABLISHED_COST_SHARE;
+	uint64_t	 cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 
 	if (rep->procfd[PROCFD_SOCKDIAG] == -1 ||
 	    sockdiag_count(rep->procfd[PROCFD_SOCKDIAG], &rep->conf, all,
@@ -388,9 +418,17 @@ sample_sockdiag(struct sockdiag_count *sd, uint64_t now_ns)
 	if (all) {
 		established_last = sd->established;
 		established_ns = now_ns;
-	} else		/* the queued ones are established too */
-		sd->established = established_last > sd->queued ?
-		    established_last : sd->queued;
+		established_cost_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID) -
+		    cpu_ns;
+		established_curr_have = curr != NULL;
+		if (curr != NULL)
+			established_curr = *curr;
+	} else if (curr != NULL && established_curr_have)
+		sd->established = established_since(established_last,
+		    established_curr, *curr, sd->queued);
+	else		/* the last count, or the queued when more */
+		sd->established = established_since(established_last, 0, 0,
+		    sd->queued);
 	return 0;
 }
 
@@ -403,9 +441,9 @@ sample_signals(struct signals *sg, uint32_t busy)
 {
 	struct sockdiag_count	 sd;
 	struct sig_prev		 cur;
-	uint64_t		 dt_ns;
+	uint64_t		 dt_ns, curr;
 	uint32_t		 rate, window_ms, opens;
-	int			 ok;
+	int			 ok, snmp;
 
 	memset(sg, 0, sizeof(*sg));
 	memset(&cur, 0, sizeof(cur));
@@ -423,13 +461,14 @@ sample_signals(struct signals *sg, uint32_t busy)
 	if (sg->missing & (1U << SIGNAL_PRESSURE))
 		sg->stall_x100 = sg->throttled_x100;
 
-	if (sample_sockdiag(&sd, cur.wall_ns) == -1)
+	snmp = sample_snmp(&cur.opens, &curr) == 0;
+	if (sample_sockdiag(&sd, cur.wall_ns, snmp ? &curr : NULL) == -1)
 		sg->missing |= 1U << SIGNAL_SOCKDIAG;
 	else {
 		sg->queued = sd.queued;
 		sg->established = sd.established;
 	}
-	if (sample_opens(&cur.opens) == -1)
+	if (!snmp)
 		sg->missing |= 1U << SIGNAL_COMPLETIONS;
 	else if (sig_prev.have & (1U << SIGNAL_COMPLETIONS)) {
 		opens = cur.opens >= sig_prev.opens ?
@@ -560,6 +599,7 @@ sample_start(void)
 	}
 	cpu_have_prev = 0;
 	cg_have_prev = 0;
+	established_ns = 0;	/* the ports may be other ones */
 	memset(&sig_prev, 0, sizeof(sig_prev));
 	memset(&rates, 0, sizeof(rates));
 	if (rep->saturation.p_x100 == 0)

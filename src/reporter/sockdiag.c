@@ -139,9 +139,10 @@ diag_dump(int fd, const struct lbn_settings *s, uint32_t states,
 
 /*
  * The service ports' queues, and with established set their
- * connections, IPv4 and IPv6.  Listening sockets are few; established
- * ones cost the kernel about a microsecond each to dump, so the caller
- * may count them less often than the queues.
+ * connections, IPv4 and IPv6.  Listening sockets are few and in a
+ * table of their own; the established ones are found by walking every
+ * socket of the other table, so the caller counts them less often
+ * than the queues when that is dear.
  */
 int
 sockdiag_count(int fd, const struct lbn_settings *s, int established,

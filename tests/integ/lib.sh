@@ -261,12 +261,13 @@ cpu_cgroup() {
 	fi
 }
 
-# in_cgroup NAME CMD...: start CMD in the background in cpu_cgroup NAME;
-# sets CG_PID, the process that runs CMD.
+# in_cgroup NAME CMD...: start CMD in the background in cpu_cgroup NAME,
+# and in NAME of the unified hierarchy of a hybrid host if the test made
+# it; sets CG_PID, the process that runs CMD.
 in_cgroup() {
 	cg=$1; shift
 	sh -c 'for d in /sys/fs/cgroup/cpu/$0 /sys/fs/cgroup/cpuacct/$0 \
-	    /sys/fs/cgroup/$0; do
+	    /sys/fs/cgroup/unified/$0 /sys/fs/cgroup/$0; do
 		[ -f "$d/cgroup.procs" ] && { echo $$ >"$d/cgroup.procs" || exit 111; }
 	done
 	exec "$@"' "$cg" "$@" &

@@ -2,7 +2,9 @@
 # "weight from saturation" on a real node: the reporter counts the
 # connections on its service ports through the sock_diag socket the
 # monitor hands it (its seccomp filter allows the dump), shows the
-# signals in lbnodectl status, and says once that a signal is missing.
+# signals in lbnodectl status, and says once that a signal is missing;
+# with "sample cgroup", its CPU stall is the cgroup's own PSI, from the
+# unified hierarchy on a hybrid host, not the whole system's.
 . "$top_srcdir/tests/integ/lib.sh"
 need_root
 command -v socat >/dev/null || bail "socat missing: apt-get install socat"
@@ -39,8 +41,13 @@ established() { field "service ports:" | awk '{ print $3 }'; }
 missing() { field "signals missing:" | tr -d ' '; }
 up() { [ -n "$(field "saturation:")" ]; }
 
+# Not daemon_start: "ip netns exec" mounts a /sys of its own, without
+# /sys/fs/cgroup, which "sample cgroup" needs.
 conf "service port 8080" >"$CONF"
-daemon_start "$NODE" "$CONF"
+nsenter --net="/run/netns/$NODE" "$LBNODED" -d -f "$CONF" \
+    >>"$LAB_DIR/daemon.log" 2>&1 &
+DAEMON_PID=$!
+LAB_PIDS="$LAB_PIDS $DAEMON_PID"
 check "daemon up, status shows the saturation signals" wait_for 10 up
 REP=$(child_pid "$DAEMON_PID" reporter)
 
@@ -61,9 +68,17 @@ check "status counts the $CONNS connections on the service port" \
     wait_for 5 counted
 check "status -j has them too" \
     sh -c "'$LBNODECTL' -s '$SOCK' -j status | grep -q '\"established\":$CONNS,'"
+reads() {	# reads FILE: the reporter holds FILE open
+	for fd in /proc/"$REP"/fd/*; do
+		[ "$(readlink "$fd")" = "$1" ] && return 0
+	done
+	return 1
+}
 if [ -r /proc/pressure/cpu ] && head -1 /proc/pressure/cpu >/dev/null 2>&1; then
 	check "no signal missing (PSI from /proc/pressure/cpu, no cgroup)" \
 	    test "$(missing)" = none
+	check "without a cgroup, the reporter reads /proc/pressure/cpu" \
+	    reads /proc/pressure/cpu
 else
 	check "PSI missing on this kernel, and said so" test "$(missing)" = pressure
 fi
@@ -79,6 +94,78 @@ check "... and in lbnodectl status" sh -c \
 sleep 1		# a window of four ticks, each without the signal
 check "said once, not every tick" \
     test "$(grep -c "no sockdiag signal" "$LAB_DIR/daemon.log")" -eq 1
+
+# --- the cgroup's own CPU pressure ---
+# PSI is per cgroup in cgroup v2 only: a v1 cgroup's is its twin's in
+# the unified hierarchy of a hybrid host.  Two cgroups with a small
+# quota: a loop in the other one is throttled, which the whole system's
+# /proc/pressure/cpu counts as stall (the test checks it does, over the
+# same ticks) and the reporter must not; a loop in its own must show.
+CG=lbn-sat-$$
+OTHER=lbn-sat-o-$$
+QUOTA=10		# percent of a CPU
+UNIFIED=/sys/fs/cgroup/unified
+cpu_cgroup "$OTHER" $QUOTA || bail "cannot make cgroup $OTHER"
+cpu_cgroup "$CG" $QUOTA || bail "cannot make cgroup $CG"
+if [ "$CG_PATH" = "/sys/fs/cgroup/$CG" ]; then
+	PSI=$CG_PATH/cpu.pressure
+elif [ -f "$UNIFIED/cgroup.procs" ]; then
+	for c in "$OTHER" "$CG"; do
+		mkdir "$UNIFIED/$c" || bail "cannot make $UNIFIED/$c"
+		LAB_CGROUPS="$LAB_CGROUPS $UNIFIED/$c"
+	done
+	PSI=$UNIFIED/$CG/cpu.pressure
+else
+	bail "cgroup v1 without a unified hierarchy: no cgroup has a cpu.pressure"
+fi
+diag "cgroup $CG_PATH, its CPU pressure in $PSI"
+conf "service port 8080
+sample cgroup \"$CG_PATH\"" >"$CONF"
+check "a reload with sample cgroup" ctl reload
+check "the reporter reads the cgroup's cpu.pressure" wait_for 5 reads "$PSI"
+check "... and no longer /proc/pressure/cpu" not reads /proc/pressure/cpu
+
+psi_total() { awk '/^some/ { sub("total=", "", $5); print $5 }' "$1"; }
+stall() { ctl -j status | jq -e .cpu_stall_pct; }
+# stall_window TICKS: over TICKS of the reporter's samples, the most
+# stall its status showed (MAX_STALL) and the whole system's stall
+# share (SYSTEM_STALL), in percent.
+stall_window() {
+	h0=$(psi_total /proc/pressure/cpu); t0=$(date +%s%N)
+	MAX_STALL=0
+	n=0
+	while [ $n -lt "$1" ]; do
+		sample_tick "$REP" && s=$(stall) || return 1
+		MAX_STALL=$(awk -v a="$s" -v b="$MAX_STALL" \
+		    'BEGIN { print (a > b ? a : b) }')
+		n=$((n + 1))
+	done
+	SYSTEM_STALL=$(( ($(psi_total /proc/pressure/cpu) - h0) * 100000 /
+	    ($(date +%s%N) - t0) ))
+}
+loop_in() {	# loop_in CGROUP: a busy loop there; sets LOOP
+	in_cgroup "$1" sh -c 'while :; do :; done'
+	LOOP=$CG_PID
+}
+loop_stop() { kill "$LOOP"; wait "$LOOP" 2>/dev/null; }
+
+loop_in "$OTHER"
+stall_window 8 || bail "the reporter does not sample"
+loop_stop
+diag "a loop in $OTHER: system stall $SYSTEM_STALL %," \
+    "the reporter's at most $MAX_STALL %"
+check "a loop throttled in another cgroup stalls the system (>= 20 %)" \
+    test "$SYSTEM_STALL" -ge 20
+check "... but not the reporter's cgroup (<= 5 % every tick)" \
+    awk -v m="$MAX_STALL" 'BEGIN { exit !(m <= 5) }'
+
+loop_in "$CG"
+stalled() { s=$(stall) && awk -v s="$s" 'BEGIN { exit !(s >= 25) }'; }
+check "a loop throttled in the cgroup: the reporter's stall >= 25 %" \
+    wait_for 5 stalled
+diag "the reporter's stall then: $(stall) %," \
+    "$PSI: $(head -1 "$PSI")"
+loop_stop
 
 check "reporter survived every dump (seccomp)" \
     test "$(child_pid "$DAEMON_PID" reporter)" = "$REP"

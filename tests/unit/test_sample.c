@@ -199,11 +199,21 @@ test_saturation_counters(void)
 	is_int(cgroup_throttled_parse(fixture("cgroup1_cpu.stat"), 2, &v), -1,
 	    "a v1 file read as v2 is refused");
 
-	is_int(snmp_passive_opens_parse(fixture("proc_net_snmp"), &v), 0,
-	    "/proc/net/snmp parses");
+	is_int(snmp_tcp_parse(fixture("proc_net_snmp"), "PassiveOpens", &v),
+	    0, "/proc/net/snmp parses");
 	is_int(v, 98765, "PassiveOpens, past MaxConn -1");
-	is_int(snmp_passive_opens_parse(fixture("proc_net_snmp_no_opens"),
-	    &v), -1, "no PassiveOpens column: refused");
+	is_int(snmp_tcp_parse(fixture("proc_net_snmp"), "CurrEstab", &v), 0,
+	    "CurrEstab parses");
+	is_int(v, 3, "CurrEstab, the column after EstabResets");
+	is_int(snmp_tcp_parse(fixture("proc_net_snmp"), "InCsumErrors", &v),
+	    0, "the last column parses");
+	is_int(v, 0, "InCsumErrors, the last column");
+	is_int(snmp_tcp_parse(fixture("proc_net_snmp"), "Passive", &v), -1,
+	    "a name's beginning is no column");
+	is_int(snmp_tcp_parse(fixture("proc_net_snmp_no_opens"),
+	    "PassiveOpens", &v), -1, "no PassiveOpens column: refused");
+	is_int(snmp_tcp_parse(fixture("loadavg"), "CurrEstab", &v), -1,
+	    "not /proc/net/snmp: refused");
 
 	is_int(counter_share_x100(1000, 1250, 1000, &share), 0,
 	    "a counter's share of the interval");
@@ -215,6 +225,19 @@ test_saturation_counters(void)
 	    "a counter that went back: no share");
 	is_int(counter_share_x100(1000, 1000, 0, &share), -1,
 	    "no time elapsed: no share");
+
+	is_int(established_since(100, 500, 530, 0), 130,
+	    "between counts: 30 more established in the namespace, 30 more");
+	is_int(established_since(100, 500, 450, 0), 50,
+	    "50 fewer, 50 fewer");
+	is_int(established_since(100, 500, 300, 0), 0,
+	    "more fewer than were counted: none");
+	is_int(established_since(100, 500, 450, 70), 70,
+	    "never fewer than are queued");
+	is_int(established_since(100, 0, 0, 0), 100,
+	    "no CurrEstab: the last count");
+	is_int(established_since(UINT32_MAX, 0, 10, 0), UINT32_MAX,
+	    "no wrap past UINT32_MAX");
 }
 
 /* A listening socket on 127.0.0.1, its port in *port. */
