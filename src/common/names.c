@@ -24,6 +24,20 @@ static const char *const signal_names[SIGNAL_MAX] = {
 	[SIGNAL_QUOTA] = "quota",
 };
 
+static const char *const procfd_names[PROCFD_MAX] = {
+	[PROCFD_STAT] = "/proc/stat",
+	[PROCFD_LOADAVG] = "/proc/loadavg",
+	[PROCFD_MEMINFO] = "/proc/meminfo",
+	[PROCFD_CGROUP_USAGE] = "cgroup usage",
+	[PROCFD_CGROUP_QUOTA] = "cgroup quota",
+	[PROCFD_CGROUP_PERIOD] = "cgroup period",
+	[PROCFD_UPTIME] = "/proc/uptime",
+	[PROCFD_PRESSURE] = "cpu pressure",
+	[PROCFD_CGROUP_CPUSTAT] = "cgroup cpu.stat",
+	[PROCFD_SNMP] = "/proc/net/snmp",
+	[PROCFD_SOCKDIAG] = "sock_diag",
+};
+
 static const char *const origin_names[] = {
 	[ORIGIN_CONFIG] = "config",
 	[ORIGIN_LB] = "lb",
@@ -117,4 +131,10 @@ const char *
 proc_name(unsigned int v)
 {
 	return NAME_OF(proc_names, v);
+}
+
+const char *
+procfd_name(unsigned int v)
+{
+	return NAME_OF(procfd_names, v);
 }

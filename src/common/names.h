@@ -18,5 +18,6 @@ const char	*origin_name(unsigned int);
 const char	*drop_name(unsigned int);
 const char	*proc_name(unsigned int);
 const char	*signal_name(unsigned int);
+const char	*procfd_name(unsigned int);
 
 #endif /* NAMES_H */

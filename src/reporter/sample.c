@@ -83,20 +83,6 @@ static int			 established_curr_have;
 /* /proc/stat is long on big machines; the cpu lines we need come first. */
 static char			 readbuf[128 * 1024];
 
-static const char *const procfd_names[] = {
-	[PROCFD_STAT] = "/proc/stat",
-	[PROCFD_LOADAVG] = "/proc/loadavg",
-	[PROCFD_MEMINFO] = "/proc/meminfo",
-	[PROCFD_CGROUP_USAGE] = "cgroup usage",
-	[PROCFD_CGROUP_QUOTA] = "cgroup quota",
-	[PROCFD_CGROUP_PERIOD] = "cgroup period",
-	[PROCFD_UPTIME] = "/proc/uptime",
-	[PROCFD_PRESSURE] = "cpu pressure",
-	[PROCFD_CGROUP_CPUSTAT] = "cgroup cpu.stat",
-	[PROCFD_SNMP] = "/proc/net/snmp",
-	[PROCFD_SOCKDIAG] = "sock_diag",
-};
-
 /* What stands in for a missing signal, for the log. */
 static const char *const signal_fallbacks[SIGNAL_MAX] = {
 	[SIGNAL_PRESSURE] = "CPU stall from the throttled time",
@@ -117,9 +103,9 @@ sample_problem(uint32_t kind, int err, const char *what)
 		return;
 	warned |= 1U << kind;
 	if (err)
-		log_warnx("%s: %s: %s", procfd_names[kind], what, strerror(err));
+		log_warnx("%s: %s: %s", procfd_name(kind), what, strerror(err));
 	else
-		log_warnx("%s: %s", procfd_names[kind], what);
+		log_warnx("%s: %s", procfd_name(kind), what);
 }
 
 static void
@@ -127,7 +113,7 @@ sample_fine(uint32_t kind)
 {
 	if (warned & (1U << kind)) {
 		warned &= ~(1U << kind);
-		log_info("%s: readable again", procfd_names[kind]);
+		log_info("%s: readable again", procfd_name(kind));
 	}
 }
 
