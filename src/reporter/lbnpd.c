@@ -158,9 +158,13 @@ rate_ok(const struct lbn_addr *a)
 }
 
 /*
- * Check the trailer.  A source that passed a check before is always
- * checked; any other only while the strangers' budget lasts, which the
- * checks that fail spend.
+ * Check the trailer.  A source that passed a check before, or that an
+ * lb line names, is always checked; any other only while the
+ * strangers' budget lasts, which the checks that fail spend.  A named
+ * LB must not need to be heard first: a forger of its address who
+ * starts first, or after the reporter restarted, would otherwise spend
+ * the budget its queries need, and the budget saves nothing against a
+ * forger of an address that was heard.
  */
 static int
 authenticate(const struct lbn_addr *from, const uint8_t *pkt, size_t len)
@@ -168,7 +172,7 @@ authenticate(const struct lbn_addr *from, const uint8_t *pkt, size_t len)
 	struct rate_slot	*lru;
 	int			 stranger, r;
 
-	if ((stranger = rate_slot(from, &lru) == NULL)) {
+	if ((stranger = rate_slot(from, &lru) == NULL && !lb_named(from))) {
 		bucket_fill(&strangers, mono_ms(), STRANGER_PER_SEC,
 		    STRANGER_BURST);
 		if (strangers.tokens < 1000)

@@ -99,6 +99,7 @@ uint32_t weight_update(uint32_t, uint32_t, uint32_t, uint64_t, uint64_t *);
 
 /* lbtrack.c: the lb allowlist and the table of LBs seen */
 int	 lb_allowed(const struct sockaddr *);
+int	 lb_named(const struct lbn_addr *);
 void	 lb_seen(const struct sockaddr *);
 
 /* lbnpd.c: the LBNP server, lbnp.c is its codec */

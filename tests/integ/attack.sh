@@ -12,7 +12,8 @@ NODE=lbn-atk-n-$$
 LB=lbn-atk-l-$$
 N=198.18.0.1		# the node
 LBA=198.18.0.2		# the LB
-OTHER=198.18.0.4	# another address in the allowlist
+OTHER=198.18.0.4	# in the allowlist by a prefix
+LB2=198.18.0.8		# another LB the allowlist names
 STRANGER=198.18.0.3	# outside it
 ATTACK=$top_builddir/tests/integ/attack
 KEY=$LAB_DIR/key
@@ -25,6 +26,7 @@ veth_pair "$NODE" lbn-an0 "$LB" lbn-al0
 ip -n "$NODE" addr add $N/24 dev lbn-an0
 ip -n "$LB" addr add $LBA/24 dev lbn-al0
 ip -n "$LB" addr add $OTHER/24 dev lbn-al0
+ip -n "$LB" addr add $LB2/24 dev lbn-al0
 ip -n "$LB" addr add $STRANGER/24 dev lbn-al0
 echo 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f >"$KEY"
 chmod 600 "$KEY"
@@ -35,7 +37,8 @@ control socket "$LAB_DIR/ctl.sock"
 state file "$LAB_DIR/state"
 key file "$KEY"
 lb "$LBA"
-lb "$OTHER"
+lb "$OTHER/30"
+lb "$LB2"
 agent port 3333
 http port 8080
 announce off
@@ -108,6 +111,24 @@ check "a new source's failing HMACs are bounded (1000 + 1000/s)" \
 check "... the rest dropped unchecked, as rate" test $((auth + rate)) -ge $((fsent * 9 / 10))
 check "... and the LB answered meanwhile" \
     share_at_least "$(field "$poll" answered)" "$(field "$poll" sent)" 99
+
+## a forger of a named LB's address who starts before that LB is heard
+
+rate0=$(counter dropped rate)
+auth0=$(counter dropped auth)
+lb "$ATTACK" flood -r 10000 -t 4 -S $LB2 $N >"$LAB_DIR/flood.out" &
+FLOOD=$!
+# auth_past N: more than N forged packets checked since auth0
+auth_past() { [ $(( $(counter dropped auth) - auth0 )) -gt "$1" ]; }
+wait_for 5 auth_past 1000 || diag "the flood did not reach the reporter"
+poll=$(lb "$ATTACK" poll -k "$KEY" -i 100 -t 2 -S $LB2 $N)
+wait "$FLOOD"
+rate=$(( $(counter dropped rate) - rate0 ))
+diag "flood from $LB2, first heard meanwhile: $(cat "$LAB_DIR/flood.out"); dropped unchecked $rate; LB: $poll"
+check "a named LB not heard before answered >= 99% under a 10k/s forged flood" \
+    share_at_least "$(field "$poll" answered)" "$(field "$poll" sent)" 99
+check "... its address's packets all checked, none dropped as rate" \
+    test "$rate" -eq 0
 
 ## HTTP: 2,000 connections held, and a slowloris, from allowed sources
 
