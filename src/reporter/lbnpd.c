@@ -70,6 +70,7 @@ static struct event		*announce_ev;
 static uint32_t			 announce_seq;
 static int			 announced;		/* the first ANNOUNCE is out */
 static struct lbnp_replay	 replay;
+static struct lbnp_key		 hkey;		/* rep->key, ready for HMAC */
 static struct rate_slot		 rates[RATE_SLOTS];
 static struct bucket		 strangers = { 0, STRANGER_BURST * 1000 };
 static struct push		 push;
@@ -178,8 +179,7 @@ authenticate(const struct lbn_addr *from, const uint8_t *pkt, size_t len)
 		if (strangers.tokens < 1000)
 			return DROP_RATE;
 	}
-	r = lbnp_verify(pkt, len, rep->key.key, rep->key.len,
-	    lbnp_now_ms(), &replay);
+	r = lbnp_verify_keyed(pkt, len, &hkey, lbnp_now_ms(), &replay);
 	if (r != 0 && stranger)
 		(void)bucket_take(&strangers);
 	return r;
@@ -457,6 +457,15 @@ lbnpd_input(const uint8_t *pkt, size_t len, const struct sockaddr *sa,
 		answer_query(sa, salen);
 	else
 		config_received(sa, salen, &from);
+}
+
+/* The key checks use from now on; rep->key has it already. */
+void
+lbnpd_set_key(void)
+{
+	lbnp_key_clear(&hkey);
+	if (rep->key.len > 0)
+		lbnp_key_init(&hkey, rep->key.key, rep->key.len);
 }
 
 void

@@ -155,6 +155,7 @@ reporter_key(struct imsg *imsg)
 	reporter_data(imsg, &rep->key, sizeof(rep->key));
 	if (rep->key.len > KEY_MAX_LEN)
 		fatalx("key of %u bytes", rep->key.len);
+	lbnpd_set_key();
 }
 
 /*

@@ -104,6 +104,7 @@ void	 lb_seen(const struct sockaddr *);
 
 /* lbnpd.c: the LBNP server, lbnp.c is its codec */
 void	 lbnpd_set_socket(int);
+void	 lbnpd_set_key(void);		/* rep->key changed */
 void	 lbnpd_announce(void);
 void	 lbnpd_stop(void);		/* the last ANNOUNCE */
 void	 lbnpd_push_result(struct imsg *);
