@@ -59,10 +59,15 @@ share_at_least() { [ "$2" -gt 0 ] && [ $(( $1 * 100 )) -ge $(( $2 * $3 )) ]; }
 log_lines() { wc -l <"$LAB_DIR/daemon.log"; }
 HZ=$(getconf CLK_TCK)
 
-# start_limited NOFILE: the daemon with that fd limit; sets REP.
+# nice_of PID: its nice value
+nice_of() { awk '{ print $19 }' "/proc/$1/stat"; }
+
+# start_limited NOFILE [CMD...]: the daemon with that fd limit, run by
+# CMD if given; sets REP.
 start_limited() {
-	prlimit --nofile="$1:$1" ip netns exec "$NODE" "$LBNODED" -d \
-	    -f "$CONF" >>"$LAB_DIR/daemon.log" 2>&1 &
+	nofile=$1; shift
+	"$@" prlimit --nofile="$nofile:$nofile" ip netns exec "$NODE" \
+	    "$LBNODED" -d -f "$CONF" >>"$LAB_DIR/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	LAB_PIDS="$LAB_PIDS $DAEMON_PID"
 	wait_for 10 ctl status || bail "the daemon does not start"
@@ -76,6 +81,8 @@ start_limited() {
 start_limited 1024
 check "the reporter's fd limit is 1024" \
     grep -Eq '^Max open files +1024 +1024' "/proc/$REP/limits"
+check "the reporter runs 5 nice levels above the monitor" \
+    test "$(nice_of "$REP")" -eq $(( $(nice_of "$DAEMON_PID") - 5 ))
 
 ## LBNP: a forger floods from the LB's address, wrong HMACs
 
@@ -171,11 +178,15 @@ strange=$(lb "$ATTACK" hold -n 500 -t 2 -S $STRANGER $N 8080)
 diag "stranger: $strange"
 check "a stranger holds no HTTP connection" test "$(field "$strange" open)" = 0
 
-## out of descriptors: one log line, no spin
+## out of descriptors: one log line, no spin; and no right to a higher
+## priority: no CAP_SYS_NICE, RLIMIT_NICE 0
 
 kill "$DAEMON_PID"
 wait "$DAEMON_PID"
-start_limited 40
+start_limited 40 setpriv --bounding-set -sys_nice prlimit --nice=0:0
+check "not allowed a higher priority, the reporter runs at the monitor's" \
+    test "$(nice_of "$REP")" -eq "$(nice_of "$DAEMON_PID")"
+check "... and says why" grep -q 'reporter: cannot run at nice' "$LAB_DIR/daemon.log"
 lines0=$(log_lines)
 cpu0=$(cpu_ticks "$REP")
 lb "$ATTACK" hold -n 600 -t 8 $N 3333 >/dev/null &
