@@ -20,9 +20,13 @@
 # attacker does not: they are pinned to the first CPU, the reporter to
 # the last (as bench/lbnp_rtt.sh does), and both run at nice -5, so
 # that the flooder comes near its rate on a busy machine, and the LB
-# on the same footing; the reporter runs at nice 0.  The datagrams the node's kernel dropped
-# because the reporter's queue was full are printed: they are what is
-# lost while the reporter waits for a CPU, whatever it does with them.
+# on the same footing; the reporter runs at the nice -5 lbnoded gives it
+# (five levels above the monitor).  The datagrams the node's kernel
+# dropped because the reporter's queue was full are printed: they are
+# what is lost while the reporter waits for a CPU, whatever it does
+# with them; and what a datagram read costs the reporter, which falls as
+# the flood fills its batches, and the load average: the rate a CPU
+# share can take, and what the machine's other jobs left it.
 set -u
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 top_builddir=$(cd "${1:-.}" && pwd)
@@ -51,9 +55,11 @@ EOF
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 field() { echo "$1" | awk -v f="$2" '{ for (i = 1; i < NF; i++) if ($i == f) print $(i + 1) }'; }
 log_lines() { wc -l <"$LAB_DIR/daemon.log"; }
-# UDP datagrams the node's kernel dropped for a full receive queue
-rcvbuf_errors() {
-	ip netns exec "$NODE" awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print $6 }' /proc/net/snmp
+# udp_mib: "read dropped": UDP datagrams the node's sockets read (the
+# reporter's alone here), and those its kernel dropped for a full
+# receive queue
+udp_mib() {
+	ip netns exec "$NODE" awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print $2, $6 }' /proc/net/snmp
 }
 HZ=$(getconf CLK_TCK)
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b ? 100 * a / b : 0 }'; }
@@ -73,7 +79,8 @@ START_CPU=0 START_LINES=0 START_T=0
 window_open() { START_CPU=$(cpu_ticks "$REP"); START_LINES=$(log_lines); START_T=$(date +%s%N); }
 window_close() {
 	t=$(( ($(date +%s%N) - START_T) / 10000000 ))	# in 1/100 s
-	WIN_CPU=$(pct $(( ($(cpu_ticks "$REP") - START_CPU) * 100 / HZ )) "$t")
+	WIN_TICKS=$(( $(cpu_ticks "$REP") - START_CPU ))
+	WIN_CPU=$(pct $(( WIN_TICKS * 100 / HZ )) "$t")
 	WIN_LINES=$(( $(log_lines) - START_LINES ))
 }
 
@@ -81,7 +88,7 @@ echo "lbnoded under attack ($(nproc) CPUs; reporter fd limit 1024)"
 echo
 printf '%-44s %-22s %-34s %s\n' "case" "answered" "campaign, before the fixes" "target"
 flood() {	# flood PPS CAMPAIGN
-	q0=$(rcvbuf_errors)
+	set -- "$@" $(udp_mib)
 	window_open
 	lb taskset -c 0 nice -n -5 "$ATTACK" flood -r "$1" -t $((SECONDS_RUN + 1)) $N >"$LAB_DIR/flood.out" &
 	f=$!
@@ -89,11 +96,15 @@ flood() {	# flood PPS CAMPAIGN
 	wait "$f"
 	window_close
 	a=$(field "$r" answered) s=$(field "$r" sent)
+	set -- "$@" $(udp_mib)
 	printf '%-44s %-22s %-34s %s\n' \
 	    "keyed LB, forged flood $1/s (sent $(( $(field "$(cat "$LAB_DIR/flood.out")" sent) / (SECONDS_RUN + 1) ))/s)" \
 	    "$a/$s = $(pct "$a" "$s") %" "$2" ">= 99 %, $(verdict "$a" "$s")"
-	printf '%-44s reporter CPU %s %%, %s log lines, %s dropped by the kernel\n' \
-	    "" "$WIN_CPU" "$WIN_LINES" $(( $(rcvbuf_errors) - q0 ))
+	printf '%-44s reporter CPU %s %%, %s us a datagram read, %s log lines\n' \
+	    "" "$WIN_CPU" "$(awk -v c="$WIN_TICKS" -v n=$(($5 - $3)) -v hz="$HZ" \
+	    'BEGIN { printf "%.2f", n ? c * 1e6 / hz / n : 0 }')" "$WIN_LINES"
+	printf '%-44s %s dropped by the kernel, load average %s\n' \
+	    "" $(($6 - $4)) "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 flood 1000 "1.5 % (at 913/s)"
 flood 100000 "-"

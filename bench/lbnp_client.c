@@ -33,6 +33,7 @@
 #include "lbnp.h"
 #include "log.h"
 #include "names.h"
+#include "toolopt.h"
 
 #define SOURCES_MAX	1000
 #define REPLY_WAIT_MS	100
@@ -230,48 +231,21 @@ usage(void)
 int
 main(int argc, char *argv[])
 {
-	const char	*mode;
-	unsigned int	 port = 65002;
-	int		 ch, seconds = 0, nsrc = 1;
+	struct toolopt	 o;
 
 	log_init(1, 0);
-	if (argc < 2)
-		usage();
-	mode = argv[1];
-	if (strcmp(mode, "agent") == 0) {
+	if (argc >= 2 && strcmp(argv[1], "agent") == 0) {
 		if (argc != 4)
 			usage();
 		agent(argv[2], argv[3]);
 		return 0;
 	}
-	optind = 2;
-	while ((ch = getopt(argc, argv, "k:n:p:t:")) != -1) {
-		switch (ch) {
-		case 'k':
-			if (key_read(optarg, &key) == -1)
-				exit(1);
-			break;
-		case 'n':
-			nsrc = atoi(optarg);
-			break;
-		case 'p':
-			port = (unsigned int)atoi(optarg);
-			break;
-		case 't':
-			seconds = atoi(optarg);
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (seconds < 1 || seconds > 600)
-		errx(1, "seconds: 1 to 600");
-	if (strcmp(mode, "rtt") == 0 && argc == 1)
-		rtt(argv[0], port, seconds, nsrc);
-	else if (strcmp(mode, "listen") == 0 && argc == 0)
-		listen_announces(port, seconds);
+	toolopt_parse(&argc, &argv, "k:n:p:t:", &o, usage);
+	key = o.key;
+	if (strcmp(o.mode, "rtt") == 0 && argc == 1)
+		rtt(argv[0], o.port, o.seconds, o.count > 0 ? o.count : 1);
+	else if (strcmp(o.mode, "listen") == 0 && argc == 0)
+		listen_announces(o.port, o.seconds);
 	else
 		usage();
 	return 0;

@@ -320,16 +320,39 @@ lbnp_decode(const uint8_t *pkt, size_t len, struct lbnp_msg *m,
 	return decode_body(m, pkt + LBNP_HDR_LEN, blen, entries, maxentries);
 }
 
+void
+lbnp_key_init(struct lbnp_key *k, const uint8_t *key, size_t keylen)
+{
+	crypto_auth_hmacsha256_init(&k->st, key, keylen);
+}
+
+void
+lbnp_key_clear(struct lbnp_key *k)
+{
+	sodium_memzero(k, sizeof(*k));
+}
+
+/* A copy of the ready state takes the message; the key's stays as it was. */
+static void
+hmac_keyed(uint8_t mac[LBNP_MAC_LEN], const struct lbnp_key *k,
+    const uint8_t *p, size_t len)
+{
+	crypto_auth_hmacsha256_state	 st = k->st;
+
+	crypto_auth_hmacsha256_update(&st, p, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_memzero(&st, sizeof(st));
+}
+
 static void
 hmac(uint8_t mac[LBNP_MAC_LEN], const uint8_t *key, size_t keylen,
     const uint8_t *p, size_t len)
 {
-	crypto_auth_hmacsha256_state	 st;
+	struct lbnp_key	 k;
 
-	crypto_auth_hmacsha256_init(&st, key, keylen);
-	crypto_auth_hmacsha256_update(&st, p, len);
-	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_memzero(&st, sizeof(st));
+	lbnp_key_init(&k, key, keylen);
+	hmac_keyed(mac, &k, p, len);
+	lbnp_key_clear(&k);
 }
 
 _Static_assert(LBNP_REPLAY_SLOTS < UINT16_MAX, "replay links are 16 bits");
@@ -402,6 +425,20 @@ int
 lbnp_verify(const uint8_t *pkt, size_t len, const uint8_t *key,
     size_t keylen, uint64_t now_ms, struct lbnp_replay *rc)
 {
+	struct lbnp_key	 k;
+	int		 r;
+
+	lbnp_key_init(&k, key, keylen);
+	r = lbnp_verify_keyed(pkt, len, &k, now_ms, rc);
+	lbnp_key_clear(&k);
+	return r;
+}
+
+/* The same with a key made ready once, for a receiver of many messages. */
+int
+lbnp_verify_keyed(const uint8_t *pkt, size_t len, const struct lbnp_key *key,
+    uint64_t now_ms, struct lbnp_replay *rc)
+{
 	uint8_t		 mac[LBNP_MAC_LEN];
 	const uint8_t	*trailer;
 	uint64_t	 ts, skew;
@@ -412,7 +449,7 @@ lbnp_verify(const uint8_t *pkt, size_t len, const uint8_t *key,
 	    len != LBNP_HDR_LEN + (size_t)get16(pkt + 12) + LBNP_TRAILER_LEN)
 		return DROP_AUTH;
 	trailer = pkt + len - LBNP_TRAILER_LEN;
-	hmac(mac, key, keylen, pkt, len - LBNP_MAC_LEN);
+	hmac_keyed(mac, key, pkt, len - LBNP_MAC_LEN);
 	if (sodium_memcmp(mac, pkt + len - LBNP_MAC_LEN, LBNP_MAC_LEN) != 0)
 		return DROP_AUTH;
 	ts = get64(trailer);

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sodium.h>
+
 #include "lbnoded.h"
 
 #define LBNP_MAGIC		"LBNP"
@@ -157,11 +159,23 @@ struct lbnp_replay {
 	uint64_t	 floor_ms;
 };
 
+/*
+ * A key made ready for HMAC-SHA256: its inner and outer blocks are
+ * hashed once here, not again for every message a receiver checks.
+ */
+struct lbnp_key {
+	crypto_auth_hmacsha256_state	 st;
+};
+
 /* Returns DROP_NONE (0), or the enum drop_reason the packet is dropped for. */
 int	 lbnp_decode(const uint8_t *, size_t, struct lbnp_msg *,
 	    struct dr_entry *, size_t);
 int	 lbnp_verify(const uint8_t *, size_t, const uint8_t *, size_t,
 	    uint64_t, struct lbnp_replay *);
+int	 lbnp_verify_keyed(const uint8_t *, size_t, const struct lbnp_key *,
+	    uint64_t, struct lbnp_replay *);
+void	 lbnp_key_init(struct lbnp_key *, const uint8_t *, size_t);
+void	 lbnp_key_clear(struct lbnp_key *);
 
 /* Returns the datagram's length, or -1 if it does not fit. */
 ssize_t	 lbnp_encode(const struct lbnp_msg *, uint8_t *, size_t,

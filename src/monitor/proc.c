@@ -11,6 +11,7 @@
  * counted in ticks, not read from a clock, so a monitor that was
  * itself busy does not blame its children for the wait.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -94,6 +95,33 @@ proc_dispatch(struct imsgev *iev, struct imsg *imsg)
 		monitor_dispatch_reporter(iev, imsg);
 }
 
+/*
+ * The reporter answers the LBs about the load: it must not starve when
+ * the services it reports on take every CPU, nor lose the LBs' queries
+ * when a flood keeps it busy, for the kernel drops what overflows its
+ * socket's queue, theirs with the flood's.  So it runs REPORTER_NICE
+ * levels above the monitor.  It is one thread, and a datagram costs it
+ * a microsecond or two (bench/attack.sh prints it): a flood takes from
+ * the services what its rate costs, one CPU at the most.
+ */
+#define REPORTER_NICE	5
+
+/* In the reporter, before it drops root. */
+static void
+proc_raise_priority(void)
+{
+	int	 prio;
+
+	errno = 0;
+	if ((prio = getpriority(PRIO_PROCESS, 0)) == -1 && errno != 0) {
+		log_warn("reporter: getpriority");
+		return;
+	}
+	prio = prio - REPORTER_NICE < PRIO_MIN ? PRIO_MIN : prio - REPORTER_NICE;
+	if (setpriority(PRIO_PROCESS, 0, prio) == -1)
+		log_warn("reporter: cannot run at nice %d", prio);
+}
+
 /* Build "lbnoded -P name [-d] [-v...] [-u user -c dir]". */
 static void
 proc_args(enum lbn_proc id, char **argv)
@@ -122,6 +150,8 @@ proc_exec(enum lbn_proc id, int fd)
 	char		*argv[CHILD_ARGS_MAX];
 	sigset_t	 none;
 
+	if (id == PROC_REPORTER)
+		proc_raise_priority();
 	if (fd != CHILD_IMSG_FD) {
 		if (dup2(fd, CHILD_IMSG_FD) == -1)
 			_exit(127);

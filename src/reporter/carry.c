@@ -83,7 +83,7 @@ carry_back(const struct rep_carry *c)
 		rep->started = (time_t)c->started;
 	if (c->replay_floor_ms > sent.replay_floor_ms)
 		sent.replay_floor_ms = c->replay_floor_ms;
-	lbnp_replay_floor(c->replay_floor_ms);
+	lbnpd_replay_floor(c->replay_floor_ms);
 	log_debug("carried over: replay floor %llu, %llu packets received",
 	    (unsigned long long)c->replay_floor_ms,
 	    (unsigned long long)c->counters.rx_packets);

@@ -29,6 +29,19 @@ lb_allowed(const struct sockaddr *sa)
 	return 0;
 }
 
+/* Does an lb line name this address alone, not as part of a prefix? */
+int
+lb_named(const struct lbn_addr *a)
+{
+	size_t	 i;
+
+	for (i = 0; i < rep->conf.nlb && i < LB_MAX; i++)
+		if (rep->conf.lb[i].plen == addr_len(a) * 8 &&
+		    addr_eq(&rep->conf.lb[i], a))
+			return 1;
+	return 0;
+}
+
 /* The entry of this LB, or a cleared one for it. */
 static struct ctl_lb *
 lb_slot(const struct lbn_addr *a)

@@ -42,14 +42,14 @@ reporter_state_changed(void)
 	    sizeof(wm)) == -1)
 		fatal("imsg to the monitor");
 	if (rep->configured)
-		lbnp_announce();
+		lbnpd_announce();
 }
 
 /* The monitor went away or asked us to stop: say goodbye, exit. */
 static void __attribute__((noreturn))
 reporter_shutdown(void)
 {
-	lbnp_stop();
+	lbnpd_stop();
 	log_debug("exiting");
 	exit(0);
 }
@@ -155,6 +155,7 @@ reporter_key(struct imsg *imsg)
 	reporter_data(imsg, &rep->key, sizeof(rep->key));
 	if (rep->key.len > KEY_MAX_LEN)
 		fatalx("key of %u bytes", rep->key.len);
+	lbnpd_set_key();
 }
 
 /*
@@ -181,7 +182,7 @@ reporter_iface(struct imsg *imsg)
 	/* Before the first sample, the first ANNOUNCE is still to come. */
 	if (moved && (m.addr.af != 0 || m.addr6.af != 0) && rep->configured &&
 	    rep->load.valid)
-		lbnp_announce();
+		lbnpd_announce();
 }
 
 static void
@@ -203,7 +204,7 @@ reporter_dispatch(struct imsgev *iev, struct imsg *imsg)
 		reporter_procfd(imsg);
 		break;
 	case IMSG_REP_LBNP_SOCK:
-		lbnp_set_socket(reporter_fd(imsg));
+		lbnpd_set_socket(reporter_fd(imsg));
 		break;
 	case IMSG_REP_AGENT_SOCK:
 		agent_set_socket(reporter_fd(imsg));
@@ -252,7 +253,7 @@ reporter_dispatch(struct imsgev *iev, struct imsg *imsg)
 	case IMSG_REP_PUSH_RESULT:
 	case IMSG_REP_PUSH_ENTRY_RESULT:
 	case IMSG_REP_PUSH_DONE:
-		lbnp_push_result(imsg);
+		lbnpd_push_result(imsg);
 		break;
 	default:
 		fatalx("unexpected imsg type %u from the monitor",

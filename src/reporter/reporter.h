@@ -99,14 +99,16 @@ uint32_t weight_update(uint32_t, uint32_t, uint32_t, uint64_t, uint64_t *);
 
 /* lbtrack.c: the lb allowlist and the table of LBs seen */
 int	 lb_allowed(const struct sockaddr *);
+int	 lb_named(const struct lbn_addr *);
 void	 lb_seen(const struct sockaddr *);
 
-/* lbnp_server.c */
-void	 lbnp_set_socket(int);
-void	 lbnp_announce(void);
-void	 lbnp_stop(void);		/* the last ANNOUNCE */
-void	 lbnp_push_result(struct imsg *);
-void	 lbnp_replay_floor(uint64_t);	/* nothing at or below, ever */
+/* lbnpd.c: the LBNP server, lbnp.c is its codec */
+void	 lbnpd_set_socket(int);
+void	 lbnpd_set_key(void);		/* rep->key changed */
+void	 lbnpd_announce(void);
+void	 lbnpd_stop(void);		/* the last ANNOUNCE */
+void	 lbnpd_push_result(struct imsg *);
+void	 lbnpd_replay_floor(uint64_t);	/* nothing at or below, ever */
 
 /* admit.c: who may hold a TCP connection, for how long; accept back-off */
 struct admit;

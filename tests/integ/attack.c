@@ -45,6 +45,7 @@
 #include "key.h"
 #include "lbnp.h"
 #include "log.h"
+#include "toolopt.h"
 
 #define CONNS_MAX	10000
 #define BATCH		64		/* flood datagrams per sendmmsg */
@@ -368,65 +369,29 @@ int
 main(int argc, char *argv[])
 {
 	struct sockaddr_in	 to;
-	const char		*mode;
-	unsigned int		 port = LBNP_PORT;
-	int			 ch, seconds = 0, interval = 0, rate = 0;
-	int			 nconns = 0, slow = 0;
+	struct toolopt		 o;
+	unsigned int		 port;
 
 	log_init(1, 0);
-	if (argc < 2)
-		usage();
-	mode = argv[1];
-	optind = 2;
-	while ((ch = getopt(argc, argv, "i:k:n:p:r:S:st:")) != -1) {
-		switch (ch) {
-		case 'i':
-			interval = atoi(optarg);
-			break;
-		case 'k':
-			if (key_read(optarg, &key) == -1)
-				exit(1);
-			break;
-		case 'n':
-			nconns = atoi(optarg);
-			break;
-		case 'p':
-			port = (unsigned int)atoi(optarg);
-			break;
-		case 'r':
-			rate = atoi(optarg);
-			break;
-		case 's':
-			slow = 1;
-			break;
-		case 'S':
-			sockaddr_of(optarg, 0, &from);
-			break;
-		case 't':
-			seconds = atoi(optarg);
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (seconds < 1 || seconds > 600)
-		errx(1, "seconds: 1 to 600");
+	toolopt_parse(&argc, &argv, "i:k:n:p:r:S:st:", &o, usage);
+	key = o.key;
+	if (o.source != NULL)
+		sockaddr_of(o.source, 0, &from);
+	port = o.port;
 	if (argc == 2)
 		port = (unsigned int)atoi(argv[1]);
 	else if (argc != 1)
 		usage();
 	sockaddr_of(argv[0], port, &to);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (strcmp(mode, "poll") == 0 && argc == 1 && interval > 0)
-		return poll_lb(&to, interval, seconds);
-	else if (strcmp(mode, "flood") == 0 && argc == 1)
-		flood(&to, rate, seconds);
-	else if (strcmp(mode, "agent") == 0 && argc == 2 && interval > 0)
-		return agent(&to, interval, seconds);
-	else if (strcmp(mode, "hold") == 0 && argc == 2)
-		hold(&to, nconns, seconds, slow);
+	if (strcmp(o.mode, "poll") == 0 && argc == 1 && o.interval > 0)
+		return poll_lb(&to, o.interval, o.seconds);
+	else if (strcmp(o.mode, "flood") == 0 && argc == 1)
+		flood(&to, o.rate, o.seconds);
+	else if (strcmp(o.mode, "agent") == 0 && argc == 2 && o.interval > 0)
+		return agent(&to, o.interval, o.seconds);
+	else if (strcmp(o.mode, "hold") == 0 && argc == 2)
+		hold(&to, o.count, o.seconds, o.slow);
 	else
 		usage();
 	return 0;

@@ -12,7 +12,8 @@ NODE=lbn-atk-n-$$
 LB=lbn-atk-l-$$
 N=198.18.0.1		# the node
 LBA=198.18.0.2		# the LB
-OTHER=198.18.0.4	# another address in the allowlist
+OTHER=198.18.0.4	# in the allowlist by a prefix
+LB2=198.18.0.8		# another LB the allowlist names
 STRANGER=198.18.0.3	# outside it
 ATTACK=$top_builddir/tests/integ/attack
 KEY=$LAB_DIR/key
@@ -25,6 +26,7 @@ veth_pair "$NODE" lbn-an0 "$LB" lbn-al0
 ip -n "$NODE" addr add $N/24 dev lbn-an0
 ip -n "$LB" addr add $LBA/24 dev lbn-al0
 ip -n "$LB" addr add $OTHER/24 dev lbn-al0
+ip -n "$LB" addr add $LB2/24 dev lbn-al0
 ip -n "$LB" addr add $STRANGER/24 dev lbn-al0
 echo 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f >"$KEY"
 chmod 600 "$KEY"
@@ -35,7 +37,8 @@ control socket "$LAB_DIR/ctl.sock"
 state file "$LAB_DIR/state"
 key file "$KEY"
 lb "$LBA"
-lb "$OTHER"
+lb "$OTHER/30"
+lb "$LB2"
 agent port 3333
 http port 8080
 announce off
@@ -56,10 +59,15 @@ share_at_least() { [ "$2" -gt 0 ] && [ $(( $1 * 100 )) -ge $(( $2 * $3 )) ]; }
 log_lines() { wc -l <"$LAB_DIR/daemon.log"; }
 HZ=$(getconf CLK_TCK)
 
-# start_limited NOFILE: the daemon with that fd limit; sets REP.
+# nice_of PID: its nice value
+nice_of() { awk '{ print $19 }' "/proc/$1/stat"; }
+
+# start_limited NOFILE [CMD...]: the daemon with that fd limit, run by
+# CMD if given; sets REP.
 start_limited() {
-	prlimit --nofile="$1:$1" ip netns exec "$NODE" "$LBNODED" -d \
-	    -f "$CONF" >>"$LAB_DIR/daemon.log" 2>&1 &
+	nofile=$1; shift
+	"$@" prlimit --nofile="$nofile:$nofile" ip netns exec "$NODE" \
+	    "$LBNODED" -d -f "$CONF" >>"$LAB_DIR/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	LAB_PIDS="$LAB_PIDS $DAEMON_PID"
 	wait_for 10 ctl status || bail "the daemon does not start"
@@ -73,6 +81,8 @@ start_limited() {
 start_limited 1024
 check "the reporter's fd limit is 1024" \
     grep -Eq '^Max open files +1024 +1024' "/proc/$REP/limits"
+check "the reporter runs 5 nice levels above the monitor" \
+    test "$(nice_of "$REP")" -eq $(( $(nice_of "$DAEMON_PID") - 5 ))
 
 ## LBNP: a forger floods from the LB's address, wrong HMACs
 
@@ -108,6 +118,24 @@ check "a new source's failing HMACs are bounded (1000 + 1000/s)" \
 check "... the rest dropped unchecked, as rate" test $((auth + rate)) -ge $((fsent * 9 / 10))
 check "... and the LB answered meanwhile" \
     share_at_least "$(field "$poll" answered)" "$(field "$poll" sent)" 99
+
+## a forger of a named LB's address who starts before that LB is heard
+
+rate0=$(counter dropped rate)
+auth0=$(counter dropped auth)
+lb "$ATTACK" flood -r 10000 -t 4 -S $LB2 $N >"$LAB_DIR/flood.out" &
+FLOOD=$!
+# auth_past N: more than N forged packets checked since auth0
+auth_past() { [ $(( $(counter dropped auth) - auth0 )) -gt "$1" ]; }
+wait_for 5 auth_past 1000 || diag "the flood did not reach the reporter"
+poll=$(lb "$ATTACK" poll -k "$KEY" -i 100 -t 2 -S $LB2 $N)
+wait "$FLOOD"
+rate=$(( $(counter dropped rate) - rate0 ))
+diag "flood from $LB2, first heard meanwhile: $(cat "$LAB_DIR/flood.out"); dropped unchecked $rate; LB: $poll"
+check "a named LB not heard before answered >= 99% under a 10k/s forged flood" \
+    share_at_least "$(field "$poll" answered)" "$(field "$poll" sent)" 99
+check "... its address's packets all checked, none dropped as rate" \
+    test "$rate" -eq 0
 
 ## HTTP: 2,000 connections held, and a slowloris, from allowed sources
 
@@ -150,11 +178,15 @@ strange=$(lb "$ATTACK" hold -n 500 -t 2 -S $STRANGER $N 8080)
 diag "stranger: $strange"
 check "a stranger holds no HTTP connection" test "$(field "$strange" open)" = 0
 
-## out of descriptors: one log line, no spin
+## out of descriptors: one log line, no spin; and no right to a higher
+## priority: no CAP_SYS_NICE, RLIMIT_NICE 0
 
 kill "$DAEMON_PID"
 wait "$DAEMON_PID"
-start_limited 40
+start_limited 40 setpriv --bounding-set -sys_nice prlimit --nice=0:0
+check "not allowed a higher priority, the reporter runs at the monitor's" \
+    test "$(nice_of "$REP")" -eq "$(nice_of "$DAEMON_PID")"
+check "... and says why" grep -q 'reporter: cannot run at nice' "$LAB_DIR/daemon.log"
 lines0=$(log_lines)
 cpu0=$(cpu_ticks "$REP")
 lb "$ATTACK" hold -n 600 -t 8 $N 3333 >/dev/null &

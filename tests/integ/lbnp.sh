@@ -344,7 +344,7 @@ sed -i 's/^announce every 1$/announce every 4/' "$LAB_DIR/announce.conf"
 ANN=$LAB_DIR/announces
 ip netns exec "$LB" python3 "$CLIENT" -k "$KEY" listen 60 >"$ANN" &
 LAB_PIDS="$LAB_PIDS $!"
-sleep 0.2
+wait_for 10 bound $!
 daemon_start "$NODE" "$LAB_DIR/announce.conf"
 # heard JQ-FILTER: an ANNOUNCE heard so far is true of it
 heard() { jq -se "any(.[]; $1)" "$ANN" >/dev/null; }

@@ -588,6 +588,42 @@ test_auth(void)
 	ok(rc.floor_ms == now, "floor at the newest expired one");
 }
 
+/*
+ * One key made ready serves every message: what the first check hashes
+ * does not stay in it for the next, good or forged.
+ */
+static void
+test_keyed(void)
+{
+	static struct lbnp_replay	 rc;
+	struct lbnp_key			 k, wrong;
+	uint8_t				 pkt[BUFSZ], other[32];
+	const uint64_t			 now = example_ts;
+	ssize_t				 n;
+	int				 i, bad = 0;
+
+	lbnp_key_init(&k, key, sizeof(key));
+	memcpy(other, key, sizeof(other));
+	other[0] ^= 1;
+	lbnp_key_init(&wrong, other, sizeof(other));
+	for (i = 0; i < 3; i++) {
+		n = signed_query(pkt, (uint32_t)i, now + (uint64_t)i,
+		    (uint8_t)(0x20 + i));
+		if (lbnp_verify_keyed(pkt, (size_t)n, &wrong, now, &rc) !=
+		    DROP_AUTH ||
+		    lbnp_verify_keyed(pkt, (size_t)n, &k, now, &rc) != 0)
+			bad++;
+	}
+	is_int(bad, 0, "one ready key checks three queries, a wrong one none");
+	is_int(lbnp_verify_keyed(pkt, (size_t)n, &k, now, &rc), DROP_REPLAY,
+	    "ready key: the last one again is a replay");
+	pkt[n - 1] ^= 1;
+	is_int(lbnp_verify_keyed(pkt, (size_t)n, &k, now, &rc), DROP_AUTH,
+	    "ready key: a changed MAC");
+	lbnp_key_clear(&k);
+	lbnp_key_clear(&wrong);
+}
+
 static void
 test_eviction(void)
 {
@@ -704,6 +740,7 @@ main(int argc, char *argv[])
 	test_malformed_config();
 	test_tlv_bound();
 	test_auth();
+	test_keyed();
 	test_eviction();
 	test_node_id();
 	test_page();

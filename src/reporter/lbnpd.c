@@ -4,7 +4,8 @@
  * ANNOUNCEs.  Every datagram goes through the same gates: allowlist,
  * decoder, authentication, and only then the per-source rate limit,
  * so that a forger of an LB's address cannot spend that LB's budget;
- * each refusal is counted by reason.
+ * each refusal is counted by reason.  Its functions are lbnpd_*: the
+ * lbnp_* ones are the codec in src/common/lbnp.c, which lbnodectl shares.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -22,7 +23,7 @@
 #include "log.h"
 #include "reporter.h"
 
-#define LBNP_SOCKS_MAX	2	/* one IPv4, one IPv6 */
+#define LBNPD_SOCKS_MAX	2	/* one IPv4, one IPv6 */
 #define RECV_BATCH	64	/* datagrams per wakeup and socket */
 #define RATE_SLOTS	256	/* sources tracked by the rate limit */
 #define RATE_PER_SEC	20
@@ -36,7 +37,7 @@
 #define STRANGER_BURST		1000
 #define SERVER_TYPE	"linux"
 
-struct lbnp_sock {
+struct lbnpd_sock {
 	int		 fd;
 	int		 af;
 	struct event	*ev;
@@ -62,13 +63,14 @@ struct push {
 	struct lbnp_msg		 ack;
 };
 
-static struct lbnp_sock		 socks[LBNP_SOCKS_MAX];
+static struct lbnpd_sock		 socks[LBNPD_SOCKS_MAX];
 static size_t			 nsocks;
 static uint64_t			 socks_generation;	/* of the config that sent them */
 static struct event		*announce_ev;
 static uint32_t			 announce_seq;
 static int			 announced;		/* the first ANNOUNCE is out */
 static struct lbnp_replay	 replay;
+static struct lbnp_key		 hkey;		/* rep->key, ready for HMAC */
 static struct rate_slot		 rates[RATE_SLOTS];
 static struct bucket		 strangers = { 0, STRANGER_BURST * 1000 };
 static struct push		 push;
@@ -157,9 +159,13 @@ rate_ok(const struct lbn_addr *a)
 }
 
 /*
- * Check the trailer.  A source that passed a check before is always
- * checked; any other only while the strangers' budget lasts, which the
- * checks that fail spend.
+ * Check the trailer.  A source that passed a check before, or that an
+ * lb line names, is always checked; any other only while the
+ * strangers' budget lasts, which the checks that fail spend.  A named
+ * LB must not need to be heard first: a forger of its address who
+ * starts first, or after the reporter restarted, would otherwise spend
+ * the budget its queries need, and the budget saves nothing against a
+ * forger of an address that was heard.
  */
 static int
 authenticate(const struct lbn_addr *from, const uint8_t *pkt, size_t len)
@@ -167,14 +173,13 @@ authenticate(const struct lbn_addr *from, const uint8_t *pkt, size_t len)
 	struct rate_slot	*lru;
 	int			 stranger, r;
 
-	if ((stranger = rate_slot(from, &lru) == NULL)) {
+	if ((stranger = rate_slot(from, &lru) == NULL && !lb_named(from))) {
 		bucket_fill(&strangers, mono_ms(), STRANGER_PER_SEC,
 		    STRANGER_BURST);
 		if (strangers.tokens < 1000)
 			return DROP_RATE;
 	}
-	r = lbnp_verify(pkt, len, rep->key.key, rep->key.len,
-	    lbnp_now_ms(), &replay);
+	r = lbnp_verify_keyed(pkt, len, &hkey, lbnp_now_ms(), &replay);
 	if (r != 0 && stranger)
 		(void)bucket_take(&strangers);
 	return r;
@@ -321,13 +326,13 @@ announce_send(uint8_t reason)
 }
 
 void
-lbnp_announce(void)
+lbnpd_announce(void)
 {
 	announce_send(LBNP_REASON_CHANGE);
 }
 
 void
-lbnp_stop(void)
+lbnpd_stop(void)
 {
 	if (announce_ev != NULL)
 		evtimer_del(announce_ev);
@@ -421,7 +426,7 @@ config_received(const struct sockaddr *sa, socklen_t salen,
 }
 
 static void
-lbnp_input(const uint8_t *pkt, size_t len, const struct sockaddr *sa,
+lbnpd_input(const uint8_t *pkt, size_t len, const struct sockaddr *sa,
     socklen_t salen)
 {
 	struct lbn_addr	 from;
@@ -454,8 +459,17 @@ lbnp_input(const uint8_t *pkt, size_t len, const struct sockaddr *sa,
 		config_received(sa, salen, &from);
 }
 
+/* The key checks use from now on; rep->key has it already. */
 void
-lbnp_replay_floor(uint64_t floor_ms)
+lbnpd_set_key(void)
+{
+	lbnp_key_clear(&hkey);
+	if (rep->key.len > 0)
+		lbnp_key_init(&hkey, rep->key.key, rep->key.len);
+}
+
+void
+lbnpd_replay_floor(uint64_t floor_ms)
 {
 	if (floor_ms > replay.floor_ms)
 		replay.floor_ms = floor_ms;
@@ -463,7 +477,7 @@ lbnp_replay_floor(uint64_t floor_ms)
 
 /* Bounded, so that one busy socket cannot starve the others. */
 static void
-lbnp_read(int fd, short ev, void *arg)
+lbnpd_read(int fd, short ev, void *arg)
 {
 	int	 i, n;
 
@@ -482,7 +496,7 @@ lbnp_read(int fd, short ev, void *arg)
 		return;
 	}
 	for (i = 0; i < n; i++)
-		lbnp_input(rbufs[i], rmsg[i].msg_len,
+		lbnpd_input(rbufs[i], rmsg[i].msg_len,
 		    (struct sockaddr *)&rfrom[i], rmsg[i].msg_hdr.msg_namelen);
 }
 
@@ -504,24 +518,24 @@ socks_close(void)
  * replaces the old ones.
  */
 void
-lbnp_set_socket(int fd)
+lbnpd_set_socket(int fd)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof(ss);
-	struct lbnp_sock	*s;
+	struct lbnpd_sock	*s;
 
 	if (nsocks > 0 && socks_generation != rep->conf.conf_generation)
 		socks_close();
 	socks_generation = rep->conf.conf_generation;
-	if (nsocks == LBNP_SOCKS_MAX)
-		fatalx("%s: more than %d sockets", __func__, LBNP_SOCKS_MAX);
+	if (nsocks == LBNPD_SOCKS_MAX)
+		fatalx("%s: more than %d sockets", __func__, LBNPD_SOCKS_MAX);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
 		fatal("%s: getsockname", __func__);
 	s = &socks[nsocks];
 	s->fd = fd;
 	s->af = ss.ss_family;
 	if ((s->ev = event_new(rep->base, fd, EV_READ | EV_PERSIST,
-	    lbnp_read, NULL)) == NULL || event_add(s->ev, NULL) == -1)
+	    lbnpd_read, NULL)) == NULL || event_add(s->ev, NULL) == -1)
 		fatalx("%s: event", __func__);
 	nsocks++;
 	announce_schedule();
@@ -552,7 +566,7 @@ push_add_result(struct imsg *imsg)
  * IMSG_REP_PUSH_ENTRY_RESULT per refused entry, IMSG_REP_PUSH_DONE.
  */
 void
-lbnp_push_result(struct imsg *imsg)
+lbnpd_push_result(struct imsg *imsg)
 {
 	struct dr_result	 r;
 	char			 buf[ADDR_STRLEN];
@@ -586,7 +600,7 @@ lbnp_push_result(struct imsg *imsg)
 		push.active = 0;
 		/* The other LBs learn of the new generation now, not later. */
 		if (push.ack.status == LBNP_STATUS_OK)
-			lbnp_announce();
+			lbnpd_announce();
 		break;
 	default:
 		fatalx("%s: unexpected imsg %u", __func__, imsg_get_type(imsg));
