@@ -20,21 +20,11 @@ KEY=$LAB_DIR/key
 CONF=$LAB_DIR/lbnoded.conf
 [ -x "$ATTACK" ] || bail "$ATTACK not built"
 
-netns_add "$NODE"
-netns_add "$LB"
-veth_pair "$NODE" lbn-an0 "$LB" lbn-al0
-ip -n "$NODE" addr add $N/24 dev lbn-an0
-ip -n "$LB" addr add $LBA/24 dev lbn-al0
-ip -n "$LB" addr add $OTHER/24 dev lbn-al0
-ip -n "$LB" addr add $LB2/24 dev lbn-al0
-ip -n "$LB" addr add $STRANGER/24 dev lbn-al0
-echo 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f >"$KEY"
-chmod 600 "$KEY"
+node_and_lb "$NODE" "$LB" $N/24 $LBA/24 lbn-an0 lbn-al0
+if_addr "$LB" lbn-al0 $OTHER/24 $LB2/24 $STRANGER/24
+lab_key "$KEY"
 
-cat >"$CONF" <<EOF
-interface "lbn-an0"
-control socket "$LAB_DIR/ctl.sock"
-state file "$LAB_DIR/state"
+lab_conf "$CONF" <<EOF
 key file "$KEY"
 lb "$LBA"
 lb "$OTHER/30"
@@ -44,8 +34,6 @@ http port 8080
 announce off
 EOF
 
-lb() { ip netns exec "$LB" "$@"; }
-ctl() { "$LBNODECTL" -s "$LAB_DIR/ctl.sock" "$@"; }
 counter() {	# counter NAME [REASON]: from lbnodectl status -j
 	ctl -j status | python3 -c 'import json, sys
 s = json.load(sys.stdin)
