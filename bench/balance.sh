@@ -295,6 +295,7 @@ run_one() {
 	    bail "haproxy does not forward ($label): $(tail -5 "$LAB_DIR/haproxy.log")"
 	weight_log "$secs" >"$LAB_DIR/weights" &
 	wl=$!
+	LAB_PIDS="$LAB_PIDS $wl"
 	t0=$(now_us)
 	ip netns exec "$C" "$LOAD" run 198.51.100.1 80 "$rate" "$secs" \
 	    "$TIMEOUT_MS" "$LAB_DIR/raw" >"$LAB_DIR/load.out" 2>&1 &
