@@ -48,6 +48,7 @@ struct capacity {
 struct saturation {
 	uint32_t	 p_x100;	/* P: 10000 = not saturated at all */
 	uint32_t	 over;		/* ticks in a row over a threshold */
+	uint32_t	 far;		/* of them, far over */
 };
 
 struct sockdiag_count {

@@ -14,9 +14,10 @@
  * shares; it does not depend on the node's traffic share.  P, the
  * saturation, stays at 1 until the node shows queueing: it halves when
  * the queueing delay is over its threshold on two ticks in a row, or
- * the CPU stall while connections wait (see sat_level()), rises by
- * SAT_RISE_PER_S a second when clearly below, and holds in between.  A healthy node's weight therefore does
- * not move with its load, and a saturated one backs off within two
+ * the CPU stall while connections wait (see sat_level()), and falls to
+ * a quarter when either is far over; it rises by SAT_RISE_PER_S a
+ * second when clearly below, and holds in between.  A healthy node's
+ * weight therefore does not move with its load, and a saturated one backs off within two
  * ticks; it is the LB's connection-aware algorithm (leastconn, wlc)
  * that balances the healthy nodes against each other.
  */
@@ -37,11 +38,14 @@
  */
 #define SAT_DELAY_OVER_US	100000	/* 100 ms: queueing */
 #define SAT_DELAY_UNDER_US	40000	/* 40 ms: clearly not */
+#define SAT_DELAY_FAR_US	150000	/* 150 ms: far over, a quarter */
 #define SAT_STALL_OVER		5000	/* 50 % of the tick stalled */
 #define SAT_STALL_UNDER		2000	/* 20 % */
+#define SAT_STALL_FAR		7500	/* 75 % */
 #define SAT_BUSY_OVER		9500	/* neither signal: CPU busy 95 % */
 #define SAT_BUSY_UNDER		8500
 #define SAT_OVER_TICKS		2	/* ticks in a row before halving */
+#define SAT_FAR_DIVISOR		4	/* and in a row far over */
 #define SAT_RISE_PER_S		800	/* P rises 8 % of full a second */
 /*
  * A saturated node still gets some traffic, and when every node is
@@ -136,12 +140,15 @@ weight_hysteresis(uint32_t reported, uint32_t target,
 enum sat_level {
 	SAT_UNDER,		/* clearly below: P may rise */
 	SAT_HOLD,		/* the dead band */
-	SAT_OVER
+	SAT_OVER,
+	SAT_FAR			/* so far over that P falls to a quarter */
 };
 
 static enum sat_level
-sat_compare(uint32_t v, uint32_t under, uint32_t over)
+sat_compare(uint32_t v, uint32_t under, uint32_t over, uint32_t far)
 {
+	if (v >= far)
+		return SAT_FAR;
 	if (v >= over)
 		return SAT_OVER;
 	return v < under ? SAT_UNDER : SAT_HOLD;
@@ -170,15 +177,19 @@ sat_level(const struct signals *sg)
 	have_delay = !(sg->missing & ((1U << SIGNAL_SOCKDIAG) |
 	    (1U << SIGNAL_COMPLETIONS)));
 	if (!have_stall && !have_delay)
-		return sat_compare(sg->busy_x100, SAT_BUSY_UNDER, SAT_BUSY_OVER);
-	stall = sat_compare(sg->stall_x100, SAT_STALL_UNDER, SAT_STALL_OVER);
+		return sat_compare(sg->busy_x100, SAT_BUSY_UNDER, SAT_BUSY_OVER,
+		    UINT32_MAX);
+	stall = sat_compare(sg->stall_x100, SAT_STALL_UNDER, SAT_STALL_OVER,
+	    SAT_STALL_FAR);
 	if (!have_delay)
 		return stall;
 	delay = sat_compare(sg->delay_us, SAT_DELAY_UNDER_US,
-	    SAT_DELAY_OVER_US);
-	if (!have_stall || stall != SAT_OVER)
+	    SAT_DELAY_OVER_US, SAT_DELAY_FAR_US);
+	if (!have_stall || stall < SAT_OVER)
 		return delay;
-	return delay == SAT_UNDER ? SAT_HOLD : SAT_OVER;
+	if (delay == SAT_UNDER)
+		return SAT_HOLD;
+	return stall > delay ? stall : delay;
 }
 
 void
@@ -186,36 +197,43 @@ saturation_init(struct saturation *sat)
 {
 	sat->p_x100 = X100_FULL;
 	sat->over = 0;
+	sat->far = 0;
 }
 
 /*
- * One tick of tick_ms.  After a halving the count starts again, so P
- * halves at most every SAT_OVER_TICKS ticks: the LB needs that long to
- * see the new weight, and the queue already there to drain.
+ * One tick of tick_ms.  After a cut the count starts again, so P falls
+ * at most every SAT_OVER_TICKS ticks: the LB needs that long to see the
+ * new weight, and the queue already there to drain.  A node far over on
+ * every one of those ticks (a CPU hog, a queue of seconds) falls to a
+ * quarter at once: by halves, it would keep twice the traffic it should
+ * for as long again.
  */
 void
 saturation_step(struct saturation *sat, const struct signals *sg,
     uint32_t tick_ms)
 {
+	enum sat_level	 level = sat_level(sg);
 	uint32_t	 rise;
 
-	switch (sat_level(sg)) {
+	if (level < SAT_OVER)
+		sat->over = sat->far = 0;
+	switch (level) {
+	case SAT_FAR:
 	case SAT_OVER:
+		sat->far = level == SAT_FAR ? sat->far + 1 : 0;
 		if (++sat->over < SAT_OVER_TICKS)
 			break;
-		sat->over = 0;
-		sat->p_x100 /= 2;
+		sat->p_x100 /= sat->far >= SAT_OVER_TICKS ? SAT_FAR_DIVISOR : 2;
 		if (sat->p_x100 < SAT_P_MIN)
 			sat->p_x100 = SAT_P_MIN;
+		sat->over = sat->far = 0;
 		break;
 	case SAT_UNDER:
-		sat->over = 0;
 		rise = (uint32_t)((uint64_t)SAT_RISE_PER_S * tick_ms / 1000);
 		sat->p_x100 = sat->p_x100 + rise > X100_FULL ? X100_FULL :
 		    sat->p_x100 + rise;
 		break;
 	case SAT_HOLD:
-		sat->over = 0;
 		break;
 	}
 }

@@ -69,7 +69,8 @@ test_hysteresis(void)
 
 #define TICK_MS		250
 #define HEALTHY_US	5000		/* a delay far below the thresholds */
-#define QUEUED_US	300000		/* far above */
+#define QUEUED_US	120000		/* above, not far */
+#define FAR_US		300000		/* far above */
 
 /* A tick's signals: every one present, the capacity full. */
 static struct signals
@@ -128,10 +129,37 @@ test_step(void)
 	saturation_init(&sat);
 	is_int(run(&sat, 2, HEALTHY_US, 9000), 10000,
 	    "a stall over 50 % with no connection waiting: P holds");
-	is_int(run(&sat, 2, 50000, 9000), 5000,
+	is_int(run(&sat, 2, 50000, 6000), 5000,
 	    "a stall over 50 % and the delay over 40 ms: halved");
 	is_int(run(&sat, 4, HEALTHY_US, 3500), 5800,
 	    "a stall in its dead band does not keep P from rising");
+}
+
+/*
+ * Far over, the delay at 150 ms or the stall at 75 % with connections
+ * waiting, on both ticks: P falls to a quarter.  Far on one tick only,
+ * it halves.
+ */
+static void
+test_far(void)
+{
+	struct saturation	 sat;
+	struct signals		 far = tick(FAR_US, 500);
+	struct signals		 over = tick(QUEUED_US, 500);
+
+	saturation_init(&sat);
+	is_int(run(&sat, 2, FAR_US, 500), 2500, "delay far over: a quarter");
+	is_int(run(&sat, 2, 50000, 8000), 1000,
+	    "stall far over, connections waiting: a quarter, to the floor");
+	saturation_init(&sat);
+	is_int(run(&sat, 2, HEALTHY_US, 9000), 10000,
+	    "stall far over, no connection waiting: P holds");
+	saturation_step(&sat, &far, TICK_MS);
+	saturation_step(&sat, &over, TICK_MS);
+	is_int(sat.p_x100, 5000, "far, then only over: halved");
+	saturation_step(&sat, &over, TICK_MS);
+	saturation_step(&sat, &far, TICK_MS);
+	is_int(sat.p_x100, 2500, "over, then far: halved");
 }
 
 /*
@@ -165,7 +193,8 @@ replay(const uint32_t (*trace)[2], size_t n)
 }
 
 /*
- * The hogged node backs off within the first second and stays down.
+ * The hogged node halves, then falls to a quarter as its stall passes
+ * 75 % with connections waiting, and stays down.
  * The healthy one, which takes over the hogged one's traffic, is halved
  * on the two records where its connections waited 70 to 78 ms in a CPU
  * stall, and rises again as soon as they do not wait.  A stall the whole
@@ -179,7 +208,7 @@ test_recorded(void)
 	uint32_t		 lo = 10000;
 
 	ok(replay(trace_hogged, 3) <= 5000, "hogged: halved within 1.5 s");
-	is_int(replay(trace_hogged, nitems(trace_hogged)), 2500,
+	is_int(replay(trace_hogged, nitems(trace_hogged)), 1250,
 	    "hogged: held low while stalled");
 	saturation_init(&sat);
 	for (i = 0; i < nitems(trace_healthy); i++) {
@@ -450,6 +479,7 @@ main(void)
 	test_ramp();
 	test_oscillation();
 	test_missing();
+	test_far();
 	test_recorded();
 	test_capacity_quota();
 	test_capacity_measured();
