@@ -20,7 +20,8 @@
 # weights ("weight from saturation") through HAProxy's agent-check.
 # The runs interleave the strategies, so a change in the machine's load
 # hits them alike.  Nothing is tuned per strategy: every knob is an
-# environment variable, printed with the results.  BAL_KEEP=DIR keeps
+# environment variable, printed with the results.  BAL_TRACE=1 adds each
+# node's P, stall and delay to the weight logs.  BAL_KEEP=DIR keeps
 # the raw per-request records and weight logs there.
 #
 # Everything runs in namespaces and cgroups of its own, removed on exit
@@ -52,6 +53,8 @@ QUOTAS_B=${QUOTAS_B:-"20000 40000 40000"}
 PERIOD_US=${PERIOD_US:-100000}
 SAMPLE=${SAMPLE:-250ms}		# lbnoded: sample every
 WMIN=${WMIN:-1}			# lbnoded: weight min
+CAP_FULL=${CAP_FULL:-0.4}	# lbnoded: weight capacity quota full, in
+				# CPUs: the pool's largest node
 AGENT_INTER=${AGENT_INTER:-250}	# HAProxy agent-inter, ms
 TIMEOUT_MS=${TIMEOUT_MS:-10000}	# the client gives up on a request
 COOL=${COOL:-5}			# seconds between runs
@@ -167,6 +170,7 @@ lb 192.0.2.1
 sample every $SAMPLE
 ${3:+sample cgroup \"$3\"}
 weight from saturation
+weight capacity quota full $CAP_FULL
 weight min $WMIN
 service port 80
 announce off
@@ -232,18 +236,32 @@ EOH
 	done
 }
 
-# The weights HAProxy uses, every half second: "TIME_US W1 W2 W3".
+# The weights HAProxy uses, every half second: "TIME_US W1 W2 W3", and
+# with BAL_TRACE=1 each node's last tick after them: "P% STALL% DELAY_MS".
 weight_log() {	# weight_log SECONDS
 	n=$(( ($1 + 2) * 2 ))
 	while [ $n -gt 0 ]; do
 		t=$(now_us)
 		echo "show stat -1 4 -1" |
 		    socat -T1 - "UNIX-CONNECT:$LAB_DIR/haproxy.sock" 2>/dev/null |
-		    awk -F, -v t="$t" '$1 == "be" && $2 ~ /^node/ {
-			w[substr($2, 5)] = $19 }
-			END { print t, w[1], w[2], w[3] }'
+		    awk -F, -v t="$t" -v tr="$(node_trace)" '$1 == "be" &&
+			$2 ~ /^node/ { w[substr($2, 5)] = $19 }
+			END { print t, w[1], w[2], w[3] tr }'
 		sleep 0.5
 		n=$((n - 1))
+	done
+}
+
+# Each node's saturation, stall and delay at its last tick, for BAL_TRACE.
+node_trace() {
+	[ "${BAL_TRACE:-0}" = 1 ] || return 0
+	for i in $NODES; do
+		"$LBNODECTL" -s "$LAB_DIR/node$i.sock" -j status 2>/dev/null |
+		    tr ',' '\n' | awk -F: '
+			$1 == "\"saturation_pct\"" { p = $2 }
+			$1 == "\"cpu_stall_pct\"" { s = $2 }
+			$1 == "\"delay_us\"" { d = $2 / 1000 }
+			END { printf " | %s %s %.0f", p, s, d }'
 	done
 }
 
@@ -278,6 +296,7 @@ run_one() {
 	    bail "haproxy does not forward ($label): $(tail -5 "$LAB_DIR/haproxy.log")"
 	weight_log "$secs" >"$LAB_DIR/weights" &
 	wl=$!
+	LAB_PIDS="$LAB_PIDS $wl"
 	t0=$(now_us)
 	ip netns exec "$C" "$LOAD" run 198.51.100.1 80 "$rate" "$secs" \
 	    "$TIMEOUT_MS" "$LAB_DIR/raw" >"$LAB_DIR/load.out" 2>&1 &
@@ -499,9 +518,11 @@ echo "  BURN_US=$BURN_US QUOTA_US=$QUOTA_US QUOTAS_B=\"$QUOTAS_B\"" \
     "PERIOD_US=$PERIOD_US TIMEOUT_MS=$TIMEOUT_MS COOL=$COOL" \
     "C_CONNS=$C_CONNS C_SECS=$C_SECS C_BASELINE=${C_BASELINE:-}"
 echo "  lbnoded: weight from saturation, sample every $SAMPLE, weight min" \
-    "$WMIN, service port 80, sample cgroup (v1), PSI from" \
+    "$WMIN, weight capacity quota full $CAP_FULL, service port 80," \
+    "sample cgroup (v1), PSI from" \
     "${UNIFIED:-/proc/pressure/cpu (no unified hierarchy)}"
-echo "  haproxy: agent-inter ${AGENT_INTER}ms, option httpclose, nbthread 1"
+echo "  haproxy: agent-inter ${AGENT_INTER}ms, option httpclose, nbthread 1;" \
+    "BAL_TRACE=${BAL_TRACE:-0}"
 : >"$LAB_DIR/report"
 : >"$LAB_DIR/swings"
 for r in $(seq "$RUNS"); do

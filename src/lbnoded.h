@@ -76,9 +76,12 @@ enum weight_source {
 };
 
 enum weight_capacity {
-	CAPACITY_QUOTA,		/* the cgroup's CPU quota, of the host's CPUs */
-	CAPACITY_OFF
+	CAPACITY_QUOTA,		/* the CPUs the service may use, of full */
+	CAPACITY_OFF,
+	CAPACITY_MEASURED	/* its completions at full use, of full */
 };
+#define CAPACITY_FULL_CPUS	8000		/* quota's default full: 8 CPUs */
+#define CAPACITY_FULL_MAX	1000000000	/* thousandths */
 
 enum vip_mode {
 	MODE_REDIRECT,
@@ -162,6 +165,7 @@ struct lbn_settings {
 	uint8_t			 nservice;			/* 0: the vips' tcp ports */
 	uint8_t			 pad[2];
 	uint32_t		 sample_ms;			/* sample every */
+	uint32_t		 capacity_full;			/* thousandths */
 	struct {
 		uint16_t	 lo, hi;
 	}			 service[SERVICE_PORTS_MAX];	/* tcp ports served */

@@ -146,6 +146,9 @@ static void	 set_string(char *, size_t, const char *, char *);
 static void	 set_path(char *, const char *, char *);
 static void	 set_interface(char *);
 static void	 set_sample_ms(char *);
+static int64_t	 capfull_number(int64_t);
+static int64_t	 capfull_decimal(char *);
+static void	 set_capacity(uint8_t, int64_t);
 static void	 set_service_ports(void);
 static int	 parse_prefix(const char *, char *, struct lbn_addr *);
 static void	 add_lb(char *);
@@ -181,13 +184,13 @@ static void	 accept_rule(char *, uint8_t, int64_t);
 %token	VIP "vip" MODE "mode" REDIRECT "redirect" DNAT "dnat"
 %token	LOOPBACK "loopback" TCP "tcp" UDP "udp" TO "to" ACCEPT "accept"
 %token	SERVICE "service" SATURATION "saturation" CAPACITY "capacity"
-%token	QUOTA "quota"
+%token	QUOTA "quota" MEASURED "measured" FULL "full"
 %token	ERROR "error"
 %token	<string>	STRING "string"
 %token	<number>	NUMBER "number"
 %token	<range>		RANGE "port range"
 %token	NL "end of line"
-%type	<number>	proto optproto optto optmax weightsource
+%type	<number>	proto optproto optto optmax weightsource capfull
 %destructor { free($$); } <string>
 
 %%
@@ -263,8 +266,11 @@ main		: INTERFACE STRING		{
 		}
 		| WEIGHT weightlimits		{ weight_where = here(); }
 		| WEIGHT FROM weightsource	{ newconf.s.weight_from = $3; }
-		| WEIGHT CAPACITY QUOTA		{
-			newconf.s.weight_capacity = CAPACITY_QUOTA;
+		| WEIGHT CAPACITY QUOTA capfull	{
+			set_capacity(CAPACITY_QUOTA, $4);
+		}
+		| WEIGHT CAPACITY MEASURED capfull {
+			set_capacity(CAPACITY_MEASURED, $4);
 		}
 		| WEIGHT CAPACITY OFF		{
 			newconf.s.weight_capacity = CAPACITY_OFF;
@@ -309,6 +315,12 @@ weightlimit	: MIN NUMBER			{
 			if (in_range("weight max", $2, 0, 100))
 				newconf.s.weight_max = $2;
 		}
+		;
+
+/* In thousandths: of a CPU for quota, of a connection a second for measured. */
+capfull		: /* empty */			{ $$ = 0; }
+		| FULL NUMBER			{ $$ = capfull_number($2); }
+		| FULL STRING			{ $$ = capfull_decimal($2); }
 		;
 
 weightsource	: CPU				{ $$ = WEIGHT_CPU; }
@@ -417,6 +429,7 @@ static const struct keyword keywords[] = {
 	{ "exit",	EXIT },
 	{ "file",	FILE_ },
 	{ "from",	FROM },
+	{ "full",	FULL },
 	{ "http",	HTTP },
 	{ "include",	INCLUDE },
 	{ "interface",	INTERFACE },
@@ -426,6 +439,7 @@ static const struct keyword keywords[] = {
 	{ "loadavg",	LOADAVG },
 	{ "loopback",	LOOPBACK },
 	{ "max",	MAX },
+	{ "measured",	MEASURED },
 	{ "memory",	MEMORY },
 	{ "min",	MIN },
 	{ "mode",	MODE },
@@ -742,6 +756,67 @@ set_sample_ms(char *s)
 	else if (in_range("sample every (ms)", ms, 50, 3600000))
 		newconf.s.sample_ms = (uint32_t)ms;
 	free(s);
+}
+
+/*
+ * "weight capacity ... full N": N with at most three decimals, as in
+ * 0.4, in thousandths; -1 when it is none, said.
+ */
+static int64_t
+capfull_number(int64_t n)
+{
+	if (!in_range("weight capacity full", n, 1, CAPACITY_FULL_MAX / 1000))
+		return -1;
+	return n * 1000;
+}
+
+static int64_t
+capfull_decimal(char *s)
+{
+	int64_t		 v = 0;
+	size_t		 i, whole, frac;
+
+	whole = strspn(s, "0123456789");
+	frac = s[whole] == '.' ? strspn(s + whole + 1, "0123456789") : 0;
+	if (whole == 0 || frac == 0 || frac > 3 || whole > 7 ||
+	    s[whole + 1 + frac] != '\0') {
+		conf_error("weight capacity full \"%s\": a number, with at "
+		    "most three decimals as in 0.4", s);
+		free(s);
+		return -1;
+	}
+	for (i = 0; i < whole; i++)
+		v = v * 10 + (s[i] - '0');
+	for (i = 0; i < 3; i++)
+		v = v * 10 + (i < frac ? s[whole + 1 + i] - '0' : 0);
+	free(s);
+	if (v < 1 || v > CAPACITY_FULL_MAX) {
+		conf_error("weight capacity full: %lld.%03lld is out of range "
+		    "(0.001 to %d)", (long long)(v / 1000),
+		    (long long)(v % 1000), CAPACITY_FULL_MAX / 1000);
+		return -1;
+	}
+	return v;
+}
+
+/*
+ * quota counts CPUs, of which full has a default; measured counts
+ * connections a second, which depend on the service: its full must be
+ * given, and be the same on every node of the pool.
+ */
+static void
+set_capacity(uint8_t how, int64_t full)
+{
+	if (full == -1)
+		return;
+	if (how == CAPACITY_MEASURED && full == 0) {
+		conf_error("weight capacity measured: needs \"full\" and the "
+		    "completions a second at which a node has all of its "
+		    "weight, the same on every node");
+		return;
+	}
+	newconf.s.weight_capacity = how;
+	newconf.s.capacity_full = full ? (uint32_t)full : CAPACITY_FULL_CPUS;
 }
 
 /* "service port 80" or "service port { 80 8000-8080 }". */
@@ -1636,6 +1711,7 @@ conf_defaults(struct lbn_settings *s)
 	s->weight_max = 100;
 	s->weight_from = WEIGHT_CPU;
 	s->weight_capacity = CAPACITY_QUOTA;
+	s->capacity_full = CAPACITY_FULL_CPUS;
 	s->on_exit = EXIT_REMOVE;
 }
 

@@ -113,8 +113,12 @@ print_settings(FILE *fp, const struct lbn_settings *s)
 	fprintf(fp, "weight from %s\n",
 	    s->weight_from <= WEIGHT_SATURATION ?
 	    weight_sources[s->weight_from] : "cpu");
-	fprintf(fp, "weight capacity %s\n",
-	    s->weight_capacity == CAPACITY_OFF ? "off" : "quota");
+	if (s->weight_capacity == CAPACITY_OFF)
+		fprintf(fp, "weight capacity off\n");
+	else
+		fprintf(fp, "weight capacity %s full %u.%03u\n",
+		    s->weight_capacity == CAPACITY_MEASURED ? "measured" :
+		    "quota", s->capacity_full / 1000, s->capacity_full % 1000);
 	print_service_ports(fp, s);
 	if (s->announce_every == 0)
 		fprintf(fp, "announce off\n");

@@ -37,12 +37,18 @@ struct signals {
 	uint32_t	 established;	/* connections on the service ports */
 	uint32_t	 completions_x100; /* connections a second, x100 */
 	uint32_t	 delay_us;	/* established / completion rate */
-	uint32_t	 capacity_x100;	/* A: 10000 = the whole host */
+	uint32_t	 capacity_x100;	/* A: 10000 = full */
+};
+
+/* "weight capacity measured" */
+struct capacity {
+	uint64_t	 full_rate_x100; /* completions/s at full use; 0 none */
 };
 
 struct saturation {
 	uint32_t	 p_x100;	/* P: 10000 = not saturated at all */
 	uint32_t	 over;		/* ticks in a row over a threshold */
+	uint32_t	 far;		/* of them, far over */
 };
 
 struct sockdiag_count {
@@ -63,6 +69,7 @@ struct reporter {
 	struct load		 load;
 	struct signals		 signals;
 	struct saturation	 saturation;
+	struct capacity		 capacity;
 	uint32_t		 signals_missing; /* 1 << enum signal, said */
 	uint64_t		 generation;	/* last accepted LB CONFIG */
 	struct rep_counters	 counters;	/* since the daemon started */
@@ -96,6 +103,8 @@ void	 saturation_step(struct saturation *, const struct signals *,
 uint32_t weight_saturation(const struct saturation *, const struct signals *,
 	    const struct lbn_settings *);
 uint32_t weight_update(uint32_t, uint32_t, uint32_t, uint64_t, uint64_t *);
+uint32_t capacity_step(struct capacity *, const struct signals *, uint32_t,
+	    const struct lbn_settings *, uint32_t);
 
 /* lbtrack.c: the lb allowlist and the table of LBs seen */
 int	 lb_allowed(const struct sockaddr *);

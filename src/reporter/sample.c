@@ -89,7 +89,7 @@ static const char *const signal_fallbacks[SIGNAL_MAX] = {
 	[SIGNAL_THROTTLE] = "CPU stall from PSI alone",
 	[SIGNAL_SOCKDIAG] = "no queueing delay: CPU stall alone",
 	[SIGNAL_COMPLETIONS] = "no queueing delay: CPU stall alone",
-	[SIGNAL_QUOTA] = "capacity 1, as without a quota",
+	[SIGNAL_QUOTA] = "capacity from the host's CPUs, as without a quota",
 };
 
 /*
@@ -355,20 +355,19 @@ signals_say(uint32_t missing)
 	rep->signals_missing = missing;
 }
 
-/* A, from the cgroup's quota: the share of the host's CPUs it allows. */
+/* A, from the CPUs the service may use: its cgroup's quota, or the host's. */
 static uint32_t
-sample_capacity(uint32_t *missing)
+sample_capacity(struct signals *sg, uint32_t tick_ms)
 {
-	uint32_t	 milli;
+	uint32_t	 milli = ncpu * 1000;
 
-	if (rep->conf.weight_capacity == CAPACITY_OFF ||
-	    rep->conf.cgroup[0] == '\0')
-		return 10000;
-	if (!sample_cgroup_mode() || sample_cgroup_quota(&milli) == -1) {
-		*missing |= 1U << SIGNAL_QUOTA;
-		return 10000;
+	if (rep->conf.weight_capacity != CAPACITY_OFF &&
+	    rep->conf.cgroup[0] != '\0' &&
+	    (!sample_cgroup_mode() || sample_cgroup_quota(&milli) == -1)) {
+		sg->missing |= 1U << SIGNAL_QUOTA;
+		milli = ncpu * 1000;
 	}
-	return milli >= ncpu * 1000 ? 10000 : milli * 10 / ncpu;
+	return capacity_step(&rep->capacity, sg, milli, &rep->conf, tick_ms);
 }
 
 /* A share of the tick from a counter, or the signal is missing. */
@@ -465,7 +464,7 @@ sample_signals(struct signals *sg, uint32_t busy)
 	}
 	cur.have = ~sg->missing & ((1U << SIGNAL_PRESSURE) |
 	    (1U << SIGNAL_THROTTLE) | (1U << SIGNAL_COMPLETIONS));
-	sg->capacity_x100 = sample_capacity(&sg->missing);
+	sg->capacity_x100 = sample_capacity(sg, (uint32_t)(dt_ns / 1000000));
 	sig_prev = cur;
 	signals_say(sg->missing);
 }

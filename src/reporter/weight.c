@@ -9,13 +9,15 @@
  * gain has no bound and it oscillates.
  *
  * "weight from saturation": weight_max x A x P.  A, the capacity, is
- * the share of the host's CPUs the cgroup's quota allows (1 without a
- * quota), which does not depend on traffic at all.  P, the saturation,
- * stays at 1 until the node shows queueing: it halves when the
- * queueing delay or the CPU stall is over its threshold on two ticks
- * in a row, rises by SAT_RISE_PER_S a second when both are clearly
- * below, and holds in between.  A healthy node's weight therefore does
- * not move with its load, and a saturated one backs off within two
+ * what the node can do in units that mean the same on every host (CPUs,
+ * or connections a second), over the "full" every node of the pool
+ * shares; it does not depend on the node's traffic share.  P, the
+ * saturation, stays at 1 until the node shows queueing: it halves when
+ * the queueing delay is over its threshold on two ticks in a row, or
+ * the CPU stall while connections wait (see sat_level()), and falls to
+ * a quarter when either is far over; it rises by SAT_RISE_PER_S a
+ * second when clearly below, and holds in between.  A healthy node's
+ * weight therefore does not move with its load, and a saturated one backs off within two
  * ticks; it is the LB's connection-aware algorithm (leastconn, wlc)
  * that balances the healthy nodes against each other.
  */
@@ -36,11 +38,14 @@
  */
 #define SAT_DELAY_OVER_US	100000	/* 100 ms: queueing */
 #define SAT_DELAY_UNDER_US	40000	/* 40 ms: clearly not */
+#define SAT_DELAY_FAR_US	150000	/* 150 ms: far over, a quarter */
 #define SAT_STALL_OVER		5000	/* 50 % of the tick stalled */
 #define SAT_STALL_UNDER		2000	/* 20 % */
+#define SAT_STALL_FAR		7500	/* 75 % */
 #define SAT_BUSY_OVER		9500	/* neither signal: CPU busy 95 % */
 #define SAT_BUSY_UNDER		8500
 #define SAT_OVER_TICKS		2	/* ticks in a row before halving */
+#define SAT_FAR_DIVISOR		4	/* and in a row far over */
 #define SAT_RISE_PER_S		800	/* P rises 8 % of full a second */
 /*
  * A saturated node still gets some traffic, and when every node is
@@ -52,6 +57,15 @@
 /* Increases: at most one a second, and only of 10 % or onto the top. */
 #define RISE_INTERVAL_MS	1000
 #define RISE_MIN_PCT		10
+
+/*
+ * "weight capacity measured": the completions a second the node would
+ * make at full use of its CPUs, its completions over its busy share,
+ * averaged over CAP_TAU_MS, from ticks at least CAP_BUSY_MIN busy (below,
+ * fixed costs and other work blur the ratio).
+ */
+#define CAP_BUSY_MIN		2000	/* 20 % */
+#define CAP_TAU_MS		60000
 
 /* 100 - a share in hundredths of a percent, rounded, never below 0. */
 static uint32_t
@@ -126,46 +140,56 @@ weight_hysteresis(uint32_t reported, uint32_t target,
 enum sat_level {
 	SAT_UNDER,		/* clearly below: P may rise */
 	SAT_HOLD,		/* the dead band */
-	SAT_OVER
+	SAT_OVER,
+	SAT_FAR			/* so far over that P falls to a quarter */
 };
 
 static enum sat_level
-sat_compare(uint32_t v, uint32_t under, uint32_t over)
+sat_compare(uint32_t v, uint32_t under, uint32_t over, uint32_t far)
 {
+	if (v >= far)
+		return SAT_FAR;
 	if (v >= over)
 		return SAT_OVER;
 	return v < under ? SAT_UNDER : SAT_HOLD;
 }
 
-static enum sat_level
-sat_worst(enum sat_level a, enum sat_level b)
-{
-	return a > b ? a : b;
-}
-
 /*
- * Over when either signal is over; under when every signal present
- * is under.  With neither the delay nor the stall, the CPU busy share.
+ * The delay is what the LB's clients wait for; the stall only says that
+ * some task of the node waited for a CPU, which may be another task than
+ * the service's, or too brief to queue a connection.  So with both
+ * signals, the delay decides, and a stall over its threshold counts only
+ * while the delay shows connections waiting (over SAT_DELAY_UNDER_US):
+ * it then halves P before the delay alone would, and otherwise holds P.
+ * On a host shared by several nodes, the stall of all of them rises at
+ * once when the host is busy; halving them all shifts their traffic
+ * onto whichever node halves last.  With one of the two signals, that
+ * one decides; with neither, the CPU busy share.
  */
 static enum sat_level
 sat_level(const struct signals *sg)
 {
 	int		 have_stall, have_delay;
-	enum sat_level	 l = SAT_UNDER;
+	enum sat_level	 delay, stall;
 
 	have_stall = !(sg->missing & (1U << SIGNAL_PRESSURE)) ||
 	    !(sg->missing & (1U << SIGNAL_THROTTLE));
 	have_delay = !(sg->missing & ((1U << SIGNAL_SOCKDIAG) |
 	    (1U << SIGNAL_COMPLETIONS)));
 	if (!have_stall && !have_delay)
-		return sat_compare(sg->busy_x100, SAT_BUSY_UNDER, SAT_BUSY_OVER);
-	if (have_stall)
-		l = sat_worst(l, sat_compare(sg->stall_x100, SAT_STALL_UNDER,
-		    SAT_STALL_OVER));
-	if (have_delay)
-		l = sat_worst(l, sat_compare(sg->delay_us, SAT_DELAY_UNDER_US,
-		    SAT_DELAY_OVER_US));
-	return l;
+		return sat_compare(sg->busy_x100, SAT_BUSY_UNDER, SAT_BUSY_OVER,
+		    UINT32_MAX);
+	stall = sat_compare(sg->stall_x100, SAT_STALL_UNDER, SAT_STALL_OVER,
+	    SAT_STALL_FAR);
+	if (!have_delay)
+		return stall;
+	delay = sat_compare(sg->delay_us, SAT_DELAY_UNDER_US,
+	    SAT_DELAY_OVER_US, SAT_DELAY_FAR_US);
+	if (!have_stall || stall < SAT_OVER)
+		return delay;
+	if (delay == SAT_UNDER)
+		return SAT_HOLD;
+	return stall > delay ? stall : delay;
 }
 
 void
@@ -173,36 +197,43 @@ saturation_init(struct saturation *sat)
 {
 	sat->p_x100 = X100_FULL;
 	sat->over = 0;
+	sat->far = 0;
 }
 
 /*
- * One tick of tick_ms.  After a halving the count starts again, so P
- * halves at most every SAT_OVER_TICKS ticks: the LB needs that long to
- * see the new weight, and the queue already there to drain.
+ * One tick of tick_ms.  After a cut the count starts again, so P falls
+ * at most every SAT_OVER_TICKS ticks: the LB needs that long to see the
+ * new weight, and the queue already there to drain.  A node far over on
+ * every one of those ticks (a CPU hog, a queue of seconds) falls to a
+ * quarter at once: by halves, it would keep twice the traffic it should
+ * for as long again.
  */
 void
 saturation_step(struct saturation *sat, const struct signals *sg,
     uint32_t tick_ms)
 {
+	enum sat_level	 level = sat_level(sg);
 	uint32_t	 rise;
 
-	switch (sat_level(sg)) {
+	if (level < SAT_OVER)
+		sat->over = sat->far = 0;
+	switch (level) {
+	case SAT_FAR:
 	case SAT_OVER:
+		sat->far = level == SAT_FAR ? sat->far + 1 : 0;
 		if (++sat->over < SAT_OVER_TICKS)
 			break;
-		sat->over = 0;
-		sat->p_x100 /= 2;
+		sat->p_x100 /= sat->far >= SAT_OVER_TICKS ? SAT_FAR_DIVISOR : 2;
 		if (sat->p_x100 < SAT_P_MIN)
 			sat->p_x100 = SAT_P_MIN;
+		sat->over = sat->far = 0;
 		break;
 	case SAT_UNDER:
-		sat->over = 0;
 		rise = (uint32_t)((uint64_t)SAT_RISE_PER_S * tick_ms / 1000);
 		sat->p_x100 = sat->p_x100 + rise > X100_FULL ? X100_FULL :
 		    sat->p_x100 + rise;
 		break;
 	case SAT_HOLD:
-		sat->over = 0;
 		break;
 	}
 }
@@ -244,4 +275,64 @@ weight_update(uint32_t reported, uint32_t target, uint32_t top,
 		return reported;
 	*last_rise = now_ms;
 	return target;
+}
+
+static uint32_t
+capacity_share(uint64_t have, uint32_t full)
+{
+	uint64_t	 a = have * X100_FULL / full;
+
+	return a > X100_FULL ? X100_FULL : (uint32_t)a;
+}
+
+/*
+ * One tick of "weight capacity measured": the estimate, moved by
+ * tick_ms / CAP_TAU_MS of the way to this tick's figure; the first
+ * figure is taken as it is.
+ */
+static void
+capacity_measure(struct capacity *cap, const struct signals *sg,
+    uint32_t tick_ms)
+{
+	int64_t		 now, step;
+
+	if (sg->busy_x100 < CAP_BUSY_MIN || sg->completions_x100 == 0 ||
+	    (sg->missing & (1U << SIGNAL_COMPLETIONS)))
+		return;
+	now = (int64_t)sg->completions_x100 * X100_FULL / sg->busy_x100;
+	if (cap->full_rate_x100 == 0) {
+		cap->full_rate_x100 = (uint64_t)now;
+		return;
+	}
+	if (tick_ms > CAP_TAU_MS)
+		tick_ms = CAP_TAU_MS;
+	step = (now - (int64_t)cap->full_rate_x100) * tick_ms / CAP_TAU_MS;
+	cap->full_rate_x100 = (uint64_t)((int64_t)cap->full_rate_x100 + step);
+}
+
+/*
+ * A for this tick.  quota: the CPUs the service may use (its cgroup's
+ * quota, else the host's), cpus_milli, over full.  measured: the
+ * estimate over full, or 1 until there is one, so that a new node gets
+ * the traffic it is measured on.
+ */
+uint32_t
+capacity_step(struct capacity *cap, const struct signals *sg,
+    uint32_t cpus_milli, const struct lbn_settings *conf, uint32_t tick_ms)
+{
+	if (conf->capacity_full == 0)
+		return X100_FULL;
+	switch (conf->weight_capacity) {
+	case CAPACITY_QUOTA:
+		return capacity_share(cpus_milli, conf->capacity_full);
+	case CAPACITY_MEASURED:
+		capacity_measure(cap, sg, tick_ms);
+		if (cap->full_rate_x100 == 0)
+			return X100_FULL;
+		return capacity_share(cap->full_rate_x100 * 10,
+		    conf->capacity_full);
+	case CAPACITY_OFF:
+	default:
+		return X100_FULL;
+	}
 }

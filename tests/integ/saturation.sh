@@ -83,6 +83,28 @@ else
 	check "PSI missing on this kernel, and said so" test "$(missing)" = pressure
 fi
 
+# The capacity A in the host's CPUs without a cgroup, over full: 8 by
+# default.  capacity_is WANT: the status shows A = WANT %, after a reload.
+NCPU=$(grep -c '^cpu[0-9]' /proc/stat)
+capacity() { field "saturation:" | sed -n 's/.*capacity \([0-9.]*\) %.*/\1/p'; }
+capacity_is() { [ "$(capacity)" = "$1" ]; }
+want=$(awk -v n="$NCPU" 'BEGIN { printf "%.2f", (n >= 8 ? 100 : n * 100 / 8) }')
+check "capacity quota, no cgroup: the host's $NCPU CPUs of 8 ($want %)" \
+    wait_for 5 capacity_is "$want"
+conf "service port 8080
+weight capacity quota full $((NCPU * 2))" >"$CONF"
+ctl reload >/dev/null
+check "full $((NCPU * 2)) CPUs: 50 %, whatever the host" \
+    wait_for 5 capacity_is 50.00
+conf "service port 8080
+weight capacity quota full 0.5" >"$CONF"
+ctl reload >/dev/null
+check "full 0.5 CPU: 100 %, no more" wait_for 5 capacity_is 100.00
+conf "service port 8080
+weight capacity measured full 1000" >"$CONF"
+ctl reload >/dev/null
+check "measured, nothing completed yet: 100 %" wait_for 5 capacity_is 100.00
+
 # No service port and no vip block: nothing to dump, said once.
 conf >"$CONF"
 ctl reload >/dev/null

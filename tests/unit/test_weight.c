@@ -69,7 +69,8 @@ test_hysteresis(void)
 
 #define TICK_MS		250
 #define HEALTHY_US	5000		/* a delay far below the thresholds */
-#define QUEUED_US	300000		/* far above */
+#define QUEUED_US	120000		/* above, not far */
+#define FAR_US		300000		/* far above */
 
 /* A tick's signals: every one present, the capacity full. */
 static struct signals
@@ -126,8 +127,99 @@ test_step(void)
 	is_int(run(&sat, 20, HEALTHY_US, 500), 10000, "and to 1, no further");
 
 	saturation_init(&sat);
-	is_int(run(&sat, 2, HEALTHY_US, 9000), 5000,
-	    "the stall alone over 50 %: halved");
+	is_int(run(&sat, 2, HEALTHY_US, 9000), 10000,
+	    "a stall over 50 % with no connection waiting: P holds");
+	is_int(run(&sat, 2, 50000, 6000), 5000,
+	    "a stall over 50 % and the delay over 40 ms: halved");
+	is_int(run(&sat, 4, HEALTHY_US, 3500), 5800,
+	    "a stall in its dead band does not keep P from rising");
+}
+
+/*
+ * Far over, the delay at 150 ms or the stall at 75 % with connections
+ * waiting, on both ticks: P falls to a quarter.  Far on one tick only,
+ * it halves.
+ */
+static void
+test_far(void)
+{
+	struct saturation	 sat;
+	struct signals		 far = tick(FAR_US, 500);
+	struct signals		 over = tick(QUEUED_US, 500);
+
+	saturation_init(&sat);
+	is_int(run(&sat, 2, FAR_US, 500), 2500, "delay far over: a quarter");
+	is_int(run(&sat, 2, 50000, 8000), 1000,
+	    "stall far over, connections waiting: a quarter, to the floor");
+	saturation_init(&sat);
+	is_int(run(&sat, 2, HEALTHY_US, 9000), 10000,
+	    "stall far over, no connection waiting: P holds");
+	saturation_step(&sat, &far, TICK_MS);
+	saturation_step(&sat, &over, TICK_MS);
+	is_int(sat.p_x100, 5000, "far, then only over: halved");
+	saturation_step(&sat, &over, TICK_MS);
+	saturation_step(&sat, &far, TICK_MS);
+	is_int(sat.p_x100, 2500, "over, then far: halved");
+}
+
+/*
+ * Recorded in bench/balance.sh (BAL_TRACE=1), every other 250 ms tick:
+ * the stall in % and the delay in ms of a node whose cgroup a CPU hog
+ * entered, and of a healthy node on the same host at the same time.
+ * Each record stands for two ticks.
+ */
+static const uint32_t	 trace_hogged[][2] = {
+	{ 28, 25 }, { 54, 41 }, { 77, 116 }, { 72, 0 }, { 66, 0 },
+	{ 80, 0 }, { 52, 0 }, { 68, 18 },
+};
+static const uint32_t	 trace_healthy[][2] = {
+	{ 8, 0 }, { 8, 8 }, { 17, 16 }, { 73, 78 }, { 57, 70 }, { 21, 7 },
+	{ 15, 23 }, { 27, 6 }, { 51, 0 }, { 8, 6 },
+};
+static const uint32_t	 trace_host_busy[][2] = {
+	{ 27, 0 }, { 23, 0 }, { 51, 0 }, { 3, 0 }, { 10, 10 }, { 19, 29 },
+};
+
+static uint32_t
+replay(const uint32_t (*trace)[2], size_t n)
+{
+	struct saturation	 sat;
+	size_t			 i;
+
+	saturation_init(&sat);
+	for (i = 0; i < n; i++)
+		run(&sat, 2, trace[i][1] * 1000, trace[i][0] * 100);
+	return sat.p_x100;
+}
+
+/*
+ * The hogged node halves, then falls to a quarter as its stall passes
+ * 75 % with connections waiting, and stays down.
+ * The healthy one, which takes over the hogged one's traffic, is halved
+ * on the two records where its connections waited 70 to 78 ms in a CPU
+ * stall, and rises again as soon as they do not wait.  A stall the whole
+ * host shares, with no connection waiting, moves nothing.
+ */
+static void
+test_recorded(void)
+{
+	struct saturation	 sat;
+	size_t			 i;
+	uint32_t		 lo = 10000;
+
+	ok(replay(trace_hogged, 3) <= 5000, "hogged: halved within 1.5 s");
+	is_int(replay(trace_hogged, nitems(trace_hogged)), 1250,
+	    "hogged: held low while stalled");
+	saturation_init(&sat);
+	for (i = 0; i < nitems(trace_healthy); i++) {
+		run(&sat, 2, trace_healthy[i][1] * 1000,
+		    trace_healthy[i][0] * 100);
+		lo = sat.p_x100 < lo ? sat.p_x100 : lo;
+	}
+	is_int(lo, 2500, "healthy beside the hog: halved where it queued");
+	is_int(sat.p_x100, 4100, "and rising again as its delay falls");
+	is_int(replay(trace_host_busy, nitems(trace_host_busy)), 10000,
+	    "a stall of the whole host: P stays 1");
 }
 
 /*
@@ -239,6 +331,9 @@ test_missing(void)
 	is_int(two_ticks(sg), 5000, "no stall signal: the delay decides");
 	sg.missing = 1U << SIGNAL_SOCKDIAG;
 	is_int(two_ticks(sg), 10000, "no sock_diag: the delay is not used");
+	sg = tick(HEALTHY_US, 6000);
+	sg.missing = 1U << SIGNAL_COMPLETIONS;
+	is_int(two_ticks(sg), 5000, "no delay: the stall alone decides");
 
 	sg = tick(QUEUED_US, 9000);
 	sg.missing = no_stall | (1U << SIGNAL_COMPLETIONS);
@@ -279,6 +374,78 @@ test_saturation_weight(void)
 	}
 }
 
+/* A from CPUs, in absolute units: comparable across hosts. */
+static void
+test_capacity_quota(void)
+{
+	struct capacity	 cap = { 0 };
+	struct signals	 sg = tick(0, 0);
+
+	conf.weight_capacity = CAPACITY_QUOTA;
+	conf.capacity_full = 400;
+	is_int(capacity_step(&cap, &sg, 400, &conf, TICK_MS), 10000,
+	    "quota 0.4 of full 0.4: 1");
+	is_int(capacity_step(&cap, &sg, 200, &conf, TICK_MS), 5000,
+	    "quota 0.2: half, on a host of 2 CPUs or of 16");
+	conf.capacity_full = 8000;
+	is_int(capacity_step(&cap, &sg, 4000, &conf, TICK_MS), 5000,
+	    "4 CPUs of full 8: 0.5");
+	is_int(capacity_step(&cap, &sg, 16000, &conf, TICK_MS), 10000,
+	    "16 CPUs of full 8: 1, no more");
+	conf.weight_capacity = CAPACITY_OFF;
+	is_int(capacity_step(&cap, &sg, 200, &conf, TICK_MS), 10000, "off: 1");
+}
+
+/* completions/s and busy share of one tick, x100 */
+static uint32_t
+measure(struct capacity *cap, uint32_t rate_x100, uint32_t busy_x100)
+{
+	struct signals	 sg = tick(0, 0);
+
+	sg.completions_x100 = rate_x100;
+	sg.busy_x100 = busy_x100;
+	return capacity_step(cap, &sg, 1000, &conf, TICK_MS);
+}
+
+/*
+ * A node that completes 60 connections a second at 30 % busy would make
+ * 200 at full use: with full 400, A is 0.5 whatever its traffic share.
+ * A real change of what a CPU-second buys moves A over about a minute,
+ * and noise barely at all.
+ */
+static void
+test_capacity_measured(void)
+{
+	struct capacity	 cap = { 0 };
+	uint32_t	 a, lo = 10000, hi = 0;
+	int		 i;
+
+	conf.weight_capacity = CAPACITY_MEASURED;
+	conf.capacity_full = 400000;
+	is_int(measure(&cap, 0, 0), 10000, "nothing measured yet: 1");
+	is_int(measure(&cap, 500, 1000), 10000,
+	    "10 % busy is too little to measure: still 1");
+	is_int(measure(&cap, 6000, 3000), 5000,
+	    "200/s at full use of 400: 0.5");
+	is_int(measure(&cap, 3000, 1500), 5000,
+	    "half the traffic share at half the busy: unchanged");
+	for (i = 0; i < 240; i++) {
+		a = measure(&cap, i % 2 ? 7200 : 4800, 3000);
+		lo = a < lo ? a : lo;
+		hi = a > hi ? a : hi;
+	}
+	printf("# completions +-20 %% a tick for 60 s: A %u to %u\n", lo, hi);
+	ok(lo >= 4900 && hi <= 5100, "noise of 20 % moves A by 1 % at most");
+	a = measure(&cap, 6000, 6000);
+	ok(a >= 4950, "a CPU-second buys half as much: A moves little a tick");
+	for (i = 0; i < 239; i++)
+		a = measure(&cap, 6000, 6000);
+	printf("# a minute later: A %u\n", a);
+	ok(a > 3000 && a < 3500, "and about 63 % of the way in a minute");
+	conf.capacity_full = 100000;
+	is_int(measure(&cap, 6000, 3000), 10000, "over full: 1, no more");
+}
+
 /* Decreases at once; increases at most once a second, of 10 % or to top. */
 static void
 test_update(void)
@@ -312,6 +479,10 @@ main(void)
 	test_ramp();
 	test_oscillation();
 	test_missing();
+	test_far();
+	test_recorded();
+	test_capacity_quota();
+	test_capacity_measured();
 	test_saturation_weight();
 	test_update();
 	return done_testing();
