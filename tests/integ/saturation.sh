@@ -11,23 +11,15 @@ command -v socat >/dev/null || bail "socat missing: apt-get install socat"
 
 NODE=lbn-sat-n-$$
 LB=lbn-sat-l-$$
-SOCK=$LAB_DIR/ctl.sock
 CONF=$LAB_DIR/lbnoded.conf
 N=198.18.0.1
 CLIENT=198.18.0.2
 CONNS=5
 
-netns_add "$NODE"
-netns_add "$LB"
-veth_pair "$NODE" lbn-sn0 "$LB" lbn-sl0
-ip -n "$NODE" addr add $N/24 dev lbn-sn0
-ip -n "$LB" addr add $CLIENT/24 dev lbn-sl0
+node_and_lb "$NODE" "$LB" $N/24 $CLIENT/24 lbn-sn0 lbn-sl0
 
-conf() {	# conf [SERVICE-LINE]
-	cat <<EOC
-interface "lbn-sn0"
-control socket "$SOCK"
-state file "$LAB_DIR/state"
+conf() {	# conf [LINES]: the lab's config in CONF, with LINES
+	lab_conf "$CONF" <<EOC
 agent port 3333
 announce off
 sample every 250ms
@@ -35,7 +27,6 @@ weight from saturation
 $1
 EOC
 }
-ctl() { "$LBNODECTL" -s "$SOCK" "$@"; }
 field() { ctl status | awk -v f="$1" 'index($0, f) == 1 { sub(f, ""); print }'; }
 established() { field "service ports:" | awk '{ print $3 }'; }
 missing() { field "signals missing:" | tr -d ' '; }
@@ -43,7 +34,7 @@ up() { [ -n "$(field "saturation:")" ]; }
 
 # Not daemon_start: "ip netns exec" mounts a /sys of its own, without
 # /sys/fs/cgroup, which "sample cgroup" needs.
-conf "service port 8080" >"$CONF"
+conf "service port 8080"
 nsenter --net="/run/netns/$NODE" "$LBNODED" -d -f "$CONF" \
     >>"$LAB_DIR/daemon.log" 2>&1 &
 DAEMON_PID=$!
@@ -64,10 +55,11 @@ while [ $i -lt $CONNS ]; do
 	i=$((i + 1))
 done
 counted() { [ "$(established)" = "$CONNS" ]; }
+json_established() { ctl -j status | grep -q "\"established\":$CONNS,"; }
 check "status counts the $CONNS connections on the service port" \
     wait_for 5 counted
 check "status -j has them too" \
-    sh -c "'$LBNODECTL' -s '$SOCK' -j status | grep -q '\"established\":$CONNS,'"
+    json_established
 reads() {	# reads FILE: the reporter holds FILE open
 	for fd in /proc/"$REP"/fd/*; do
 		[ "$(readlink "$fd")" = "$1" ] && return 0
@@ -92,28 +84,30 @@ want=$(awk -v n="$NCPU" 'BEGIN { printf "%.2f", (n >= 8 ? 100 : n * 100 / 8) }')
 check "capacity quota, no cgroup: the host's $NCPU CPUs of 8 ($want %)" \
     wait_for 5 capacity_is "$want"
 conf "service port 8080
-weight capacity quota full $((NCPU * 2))" >"$CONF"
+weight capacity quota full $((NCPU * 2))"
 ctl reload >/dev/null
 check "full $((NCPU * 2)) CPUs: 50 %, whatever the host" \
     wait_for 5 capacity_is 50.00
 conf "service port 8080
-weight capacity quota full 0.5" >"$CONF"
+weight capacity quota full 0.5"
 ctl reload >/dev/null
 check "full 0.5 CPU: 100 %, no more" wait_for 5 capacity_is 100.00
 conf "service port 8080
-weight capacity measured full 1000" >"$CONF"
+weight capacity measured full 1000"
 ctl reload >/dev/null
 check "measured, nothing completed yet: 100 %" wait_for 5 capacity_is 100.00
 
 # No service port and no vip block: nothing to dump, said once.
-conf >"$CONF"
+conf
 ctl reload >/dev/null
 said() { grep -q "no sockdiag signal" "$LAB_DIR/daemon.log"; }
 check "a reload without service ports: sockdiag missing in the log" \
     wait_for 5 said
-check "... and in lbnodectl status" sh -c \
-    "'$LBNODECTL' -s '$SOCK' status | grep -q '^signals missing:.*sockdiag'"
-sleep 1		# a window of four ticks, each without the signal
+sockdiag_missing() { ctl status | grep -q '^signals missing:.*sockdiag'; }
+check "... and in lbnodectl status" sockdiag_missing
+for t in 1 2 3 4; do	# a window of four ticks, each without the signal
+	sample_tick "$REP" || bail "the reporter does not sample"
+done
 check "said once, not every tick" \
     test "$(grep -c "no sockdiag signal" "$LAB_DIR/daemon.log")" -eq 1
 
@@ -142,7 +136,7 @@ else
 fi
 diag "cgroup $CG_PATH, its CPU pressure in $PSI"
 conf "service port 8080
-sample cgroup \"$CG_PATH\"" >"$CONF"
+sample cgroup \"$CG_PATH\""
 check "a reload with sample cgroup" ctl reload
 check "the reporter reads the cgroup's cpu.pressure" wait_for 5 reads "$PSI"
 check "... and no longer /proc/pressure/cpu" not reads /proc/pressure/cpu
