@@ -18,9 +18,10 @@
  *	attack hold -n conns -t seconds [-s] [-S source] address port
  *		conns TCP connections held open for the time given; with
  *		-s each sends a request line and then one header byte
- *		every second (slowloris).  Prints "open N closed N failed N":
- *		connected and still open at the end, closed by the server,
- *		never connected.
+ *		every second (slowloris).  Prints "open N closed N failed N
+ *		pending N": connected and still open a second after the
+ *		end, closed by the server, refused at once, and never
+ *		connected (SYNs the server's backlog dropped).
  * Each sends from the address the namespace's route gives, or from
  * source; the test and the bench run it in the LB's namespace.
  */
@@ -50,6 +51,7 @@
 #define CONNS_MAX	10000
 #define BATCH		64		/* flood datagrams per sendmmsg */
 #define ANSWER_WAIT_MS	1000		/* an LB's usual timeout */
+#define SETTLE_MS	1000		/* for the server to close, after a hold */
 
 static struct key_msg	 key;
 static struct sockaddr_in from;		/* sin_family 0: the route's */
@@ -312,13 +314,51 @@ closed_by_peer(int fd)
 	return n == 0 || (n == -1 && errno != EAGAIN);
 }
 
+/* Has the handshake completed?  A SYN the server's backlog dropped has not. */
+static int
+connected(int fd)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+
+	return getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+}
+
+/*
+ * Up to SETTLE_MS for the server to close what it will: a connection
+ * that came through a retransmitted SYN at the end of the hold may
+ * still wait in the accept queue.  Closed ones are counted and set -1.
+ */
+static void
+settle(int *fds, int nconns, int *closed)
+{
+	uint64_t	 end = now_ms() + SETTLE_MS;
+	int		 i, waiting;
+
+	for (;;) {
+		for (i = 0, waiting = 0; i < nconns; i++) {
+			if (fds[i] == -1 || !connected(fds[i]))
+				continue;
+			if (closed_by_peer(fds[i])) {
+				close(fds[i]);
+				fds[i] = -1;
+				(*closed)++;
+			} else
+				waiting++;
+		}
+		if (waiting == 0 || now_ms() >= end)
+			return;
+		sleep_until(now_ms() + 50);
+	}
+}
+
 static void
 hold(const struct sockaddr_in *to, int nconns, int seconds, int slow)
 {
 	static int	 fds[CONNS_MAX];
 	static const char reqline[] = "GET /load HTTP/1.1\r\nX-a: ";
 	uint64_t	 end = now_ms() + (uint64_t)seconds * 1000, tick;
-	int		 i, first, open = 0, closed = 0, failed = 0;
+	int		 i, first, open = 0, closed = 0, failed = 0, pending = 0;
 
 	if (nconns < 1 || nconns > CONNS_MAX)
 		errx(1, "conns: 1 to %d", CONNS_MAX);
@@ -340,16 +380,18 @@ hold(const struct sockaddr_in *to, int nconns, int seconds, int slow)
 		}
 		sleep_until(tick + 1000 < end ? tick + 1000 : end);
 	}
+	settle(fds, nconns, &closed);
 	for (i = 0; i < nconns; i++) {
 		if (fds[i] == -1)
 			continue;
-		if (closed_by_peer(fds[i]))
-			closed++;
+		if (!connected(fds[i]))
+			pending++;
 		else
 			open++;
 		close(fds[i]);
 	}
-	printf("open %d closed %d failed %d\n", open, closed, failed);
+	printf("open %d closed %d failed %d pending %d\n", open, closed,
+	    failed, pending);
 }
 
 static void __attribute__((noreturn))
