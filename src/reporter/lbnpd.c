@@ -14,7 +14,6 @@
 #include <event2/event.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -91,15 +90,6 @@ static struct lbnp_msg		 in, out;
 
 static void	 announce_send(uint8_t);
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Add what the time since the last packet earned, up to burst. */
 static void
 bucket_fill(struct bucket *b, uint64_t now, uint32_t per_sec, uint32_t burst)
@@ -146,7 +136,7 @@ static int
 rate_ok(const struct lbn_addr *a)
 {
 	struct rate_slot	*s, *lru;
-	uint64_t		 now = mono_ms();
+	uint64_t		 now = monotonic_ns() / 1000000;
 
 	if ((s = rate_slot(a, &lru)) == NULL) {
 		s = lru;
@@ -174,8 +164,8 @@ authenticate(const struct lbn_addr *from, const uint8_t *pkt, size_t len)
 	int			 stranger, r;
 
 	if ((stranger = rate_slot(from, &lru) == NULL && !lb_named(from))) {
-		bucket_fill(&strangers, mono_ms(), STRANGER_PER_SEC,
-		    STRANGER_BURST);
+		bucket_fill(&strangers, monotonic_ns() / 1000000,
+		    STRANGER_PER_SEC, STRANGER_BURST);
 		if (strangers.tokens < 1000)
 			return DROP_RATE;
 	}

@@ -167,7 +167,7 @@ clock_ns(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t
+uint64_t
 monotonic_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC);
