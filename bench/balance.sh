@@ -17,7 +17,12 @@
 #      that binary's over the same windows, for a before and after.
 # Strategies: static (roundrobin, equal weights), ideal (B only),
 # leastconn, and roundrobin, leastconn and random(2) on lbnoded's
-# weights ("weight from saturation") through HAProxy's agent-check.
+# weights ("weight from saturation", "weight capacity quota") through
+# HAProxy's agent-check; rr+lbn-m (B only) is roundrobin on weights
+# whose capacity lbnoded measures ("weight capacity measured"): the
+# nodes are reloaded into that mode for its runs and back after, and
+# the estimate carries over from one such run to the next, as on a
+# node that has been running.
 # The runs interleave the strategies, so a change in the machine's load
 # hits them alike.  Nothing is tuned per strategy: every knob is an
 # environment variable, printed with the results.  BAL_TRACE=1 adds each
@@ -55,13 +60,15 @@ SAMPLE=${SAMPLE:-250ms}		# lbnoded: sample every
 WMIN=${WMIN:-1}			# lbnoded: weight min
 CAP_FULL=${CAP_FULL:-0.4}	# lbnoded: weight capacity quota full, in
 				# CPUs: the pool's largest node
+CAP_RATE=${CAP_RATE:-200}	# lbnoded: weight capacity measured full, in
+				# connections/s: 0.4 CPU / BURN_US
 AGENT_INTER=${AGENT_INTER:-250}	# HAProxy agent-inter, ms
 TIMEOUT_MS=${TIMEOUT_MS:-10000}	# the client gives up on a request
 COOL=${COOL:-5}			# seconds between runs
 C_CONNS=${C_CONNS:-10000}	# C: established sockets
 C_SECS=${C_SECS:-20}		# C: seconds measured, with and without them
 STRAT_A=${STRAT_A:-"static leastconn rr+lbn lc+lbn rnd2+lbn"}
-STRAT_B=${STRAT_B:-"ideal static leastconn rr+lbn lc+lbn rnd2+lbn"}
+STRAT_B=${STRAT_B:-"ideal static leastconn rr+lbn rr+lbn-m lc+lbn rnd2+lbn"}
 NODES="1 2 3"
 
 case $RUNS in ''|*[!0-9]*|0) bail "RUNS must be a positive number" ;; esac
@@ -162,7 +169,7 @@ in_node() {
 	LAB_PIDS="$LAB_PIDS $!"
 }
 
-# node_conf NAME INTERFACE [CGROUP]: lbnoded's configuration.
+# node_conf NAME INTERFACE [CGROUP [CAPACITY]]: lbnoded's configuration.
 node_conf() {
 	cat <<EOC
 interface "$2"
@@ -170,7 +177,7 @@ lb 192.0.2.1
 sample every $SAMPLE
 ${3:+sample cgroup \"$3\"}
 weight from saturation
-weight capacity quota full $CAP_FULL
+weight capacity ${4:-quota full $CAP_FULL}
 weight min $WMIN
 service port 80
 announce off
@@ -181,6 +188,7 @@ state file "$LAB_DIR/$1.state"
 EOC
 }
 
+NODE_CAP="quota full $CAP_FULL"
 A_SECS=$((WARMUP + HOG + AFTER))
 NB=$(echo $RATES_B | wc -w)
 LIFETIME=$(( RUNS * ( $(echo $STRAT_A | wc -w) * (A_SECS + COOL + 10) +
@@ -188,7 +196,8 @@ LIFETIME=$(( RUNS * ( $(echo $STRAT_A | wc -w) * (A_SECS + COOL + 10) +
 for i in $NODES; do
 	in_node "$i" CGROUP "$SERVER" "node$i" "192.0.2.1$i" 80 "$BURN_US" "$LIFETIME"
 	# lbnoded itself stays outside the limited cgroup: it samples it.
-	node_conf "node$i" n0 "/sys/fs/cgroup/cpu/$CG$i" >"$LAB_DIR/node$i.conf"
+	node_conf "node$i" n0 "/sys/fs/cgroup/cpu/$CG$i" "$NODE_CAP" \
+	    >"$LAB_DIR/node$i.conf"
 	in_node "$i" "$LBNODED" -d -f "$LAB_DIR/node$i.conf" \
 	    >>"$LAB_DIR/daemon.log" 2>&1
 done
@@ -207,7 +216,7 @@ haproxy_conf() {	# haproxy_conf STRATEGY
 	case $1 in
 	static|ideal)	bal=roundrobin agent="" ;;
 	leastconn)	bal=leastconn agent="" ;;
-	rr+lbn)		bal=roundrobin ;;
+	rr+lbn|rr+lbn-m) bal=roundrobin ;;
 	lc+lbn)		bal=leastconn ;;
 	rnd2+lbn)	bal="random(2)" ;;
 	esac
@@ -278,6 +287,21 @@ weight_swing() {	# weight_swing FILE HOG0 HOG1
 	END { if (hi >= 0) print lo, hi; else print "- -" }' "$1"
 }
 
+# node_capacity STRATEGY: every node's "weight capacity" for it, by a
+# reload when it changes.
+node_capacity() {
+	cap="quota full $CAP_FULL"
+	[ "$1" = rr+lbn-m ] && cap="measured full $CAP_RATE"
+	[ "$cap" = "$NODE_CAP" ] && return 0
+	for i in $NODES; do
+		node_conf "node$i" n0 "/sys/fs/cgroup/cpu/$CG$i" "$cap" \
+		    >"$LAB_DIR/node$i.conf"
+		"$LBNODECTL" -s "$LAB_DIR/node$i.sock" reload >/dev/null ||
+		    bail "node$i does not reload into weight capacity $cap"
+	done
+	NODE_CAP=$cap
+}
+
 # run_one SCENARIO RATE STRATEGY RUN: one run; its report lines go to
 # $LAB_DIR/report, labelled SCENARIO/RATE/STRATEGY/RUN.
 run_one() {
@@ -285,6 +309,7 @@ run_one() {
 	label=$sc/$rate/$s/$r
 	secs=$A_SECS
 	[ "$sc" = B ] && secs=$DUR_B
+	node_capacity "$s"
 	haproxy_conf "$s" >"$LAB_DIR/haproxy.cfg"
 	ip netns exec "$L" haproxy -db -f "$LAB_DIR/haproxy.cfg" \
 	    >>"$LAB_DIR/haproxy.log" 2>&1 &
@@ -518,7 +543,8 @@ echo "  BURN_US=$BURN_US QUOTA_US=$QUOTA_US QUOTAS_B=\"$QUOTAS_B\"" \
     "PERIOD_US=$PERIOD_US TIMEOUT_MS=$TIMEOUT_MS COOL=$COOL" \
     "C_CONNS=$C_CONNS C_SECS=$C_SECS C_BASELINE=${C_BASELINE:-}"
 echo "  lbnoded: weight from saturation, sample every $SAMPLE, weight min" \
-    "$WMIN, weight capacity quota full $CAP_FULL, service port 80," \
+    "$WMIN, weight capacity quota full $CAP_FULL (rr+lbn-m: measured" \
+    "full $CAP_RATE), service port 80," \
     "sample cgroup (v1), PSI from" \
     "${UNIFIED:-/proc/pressure/cpu (no unified hierarchy)}"
 echo "  haproxy: agent-inter ${AGENT_INTER}ms, option httpclose, nbthread 1;" \
@@ -598,9 +624,12 @@ case " $SCENARIOS " in *" B "*)
 	echo
 	echo "Targets, scenario B (medians):"
 	for rate in $RATES_B; do
-		verdict "$rate req/s: rr+lbn p99 <= 1.5x ideal static weights" \
-		    "$(med B hog "$rate" rr+lbn)" \
-		    "$(awk -v v="$(med B hog "$rate" ideal)" 'BEGIN { print 1.5 * v }')"
+		for s in rr+lbn rr+lbn-m; do
+			verdict "$rate req/s: $s p99 <= 1.5x ideal static weights" \
+			    "$(med B hog "$rate" "$s")" \
+			    "$(awk -v v="$(med B hog "$rate" ideal)" \
+			    'BEGIN { print 1.5 * v }')"
+		done
 	done
 	hi=${RATES_B##* }
 	verdict "$hi req/s: lc+lbn p99 <= 0.7x leastconn (a hypothesis)" \

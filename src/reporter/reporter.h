@@ -47,8 +47,7 @@ struct capacity {
 
 struct saturation {
 	uint32_t	 p_x100;	/* P: 10000 = not saturated at all */
-	uint32_t	 over;		/* ticks in a row over a threshold */
-	uint32_t	 far;		/* of them, far over */
+	uint32_t	 over;		/* ticks in a row over: far ones count 2 */
 };
 
 struct sockdiag_count {

@@ -14,12 +14,13 @@
  * shares; it does not depend on the node's traffic share.  P, the
  * saturation, stays at 1 until the node shows queueing: it halves when
  * the queueing delay is over its threshold on two ticks in a row, or
- * the CPU stall while connections wait (see sat_level()), and falls to
- * a quarter when either is far over; it rises by SAT_RISE_PER_S a
- * second when clearly below, and holds in between.  A healthy node's
- * weight therefore does not move with its load, and a saturated one backs off within two
- * ticks; it is the LB's connection-aware algorithm (leastconn, wlc)
- * that balances the healthy nodes against each other.
+ * the CPU stall while connections wait (see sat_level()), and on every
+ * tick either is far over; it rises by SAT_RISE_PER_S a second when
+ * clearly below, and holds in between.  A healthy node's weight
+ * therefore does not move with its load, and a saturated one backs off
+ * within two ticks, one if far over; it is the LB's connection-aware
+ * algorithm (leastconn, wlc) that balances the healthy nodes against
+ * each other.
  */
 #include <stdint.h>
 
@@ -38,14 +39,13 @@
  */
 #define SAT_DELAY_OVER_US	100000	/* 100 ms: queueing */
 #define SAT_DELAY_UNDER_US	40000	/* 40 ms: clearly not */
-#define SAT_DELAY_FAR_US	150000	/* 150 ms: far over, a quarter */
+#define SAT_DELAY_FAR_US	150000	/* 150 ms: far over, halve at once */
 #define SAT_STALL_OVER		5000	/* 50 % of the tick stalled */
 #define SAT_STALL_UNDER		2000	/* 20 % */
 #define SAT_STALL_FAR		7500	/* 75 % */
 #define SAT_BUSY_OVER		9500	/* neither signal: CPU busy 95 % */
 #define SAT_BUSY_UNDER		8500
 #define SAT_OVER_TICKS		2	/* ticks in a row before halving */
-#define SAT_FAR_DIVISOR		4	/* and in a row far over */
 #define SAT_RISE_PER_S		800	/* P rises 8 % of full a second */
 /*
  * A saturated node still gets some traffic, and when every node is
@@ -141,7 +141,7 @@ enum sat_level {
 	SAT_UNDER,		/* clearly below: P may rise */
 	SAT_HOLD,		/* the dead band */
 	SAT_OVER,
-	SAT_FAR			/* so far over that P falls to a quarter */
+	SAT_FAR			/* so far over that P halves at once */
 };
 
 static enum sat_level
@@ -197,16 +197,17 @@ saturation_init(struct saturation *sat)
 {
 	sat->p_x100 = X100_FULL;
 	sat->over = 0;
-	sat->far = 0;
 }
 
 /*
- * One tick of tick_ms.  After a cut the count starts again, so P falls
- * at most every SAT_OVER_TICKS ticks: the LB needs that long to see the
- * new weight, and the queue already there to drain.  A node far over on
- * every one of those ticks (a CPU hog, a queue of seconds) falls to a
- * quarter at once: by halves, it would keep twice the traffic it should
- * for as long again.
+ * One tick of tick_ms.  Over on a tick counts one, far over counts
+ * SAT_OVER_TICKS, and P halves when the count reaches SAT_OVER_TICKS;
+ * after a cut the count starts again.  Over only, P therefore falls at
+ * most every SAT_OVER_TICKS ticks: the LB needs that long to see the
+ * new weight, and the queue already there to drain, and one tick over
+ * may be noise.  Far over (a CPU hog, a queue of seconds) is not, and
+ * waiting a tick would keep the node twice the traffic it should for
+ * that long: P halves on every such tick.
  */
 void
 saturation_step(struct saturation *sat, const struct signals *sg,
@@ -216,17 +217,17 @@ saturation_step(struct saturation *sat, const struct signals *sg,
 	uint32_t	 rise;
 
 	if (level < SAT_OVER)
-		sat->over = sat->far = 0;
+		sat->over = 0;
 	switch (level) {
 	case SAT_FAR:
 	case SAT_OVER:
-		sat->far = level == SAT_FAR ? sat->far + 1 : 0;
-		if (++sat->over < SAT_OVER_TICKS)
+		sat->over += level == SAT_FAR ? SAT_OVER_TICKS : 1;
+		if (sat->over < SAT_OVER_TICKS)
 			break;
-		sat->p_x100 /= sat->far >= SAT_OVER_TICKS ? SAT_FAR_DIVISOR : 2;
+		sat->p_x100 /= 2;
 		if (sat->p_x100 < SAT_P_MIN)
 			sat->p_x100 = SAT_P_MIN;
-		sat->over = sat->far = 0;
+		sat->over = 0;
 		break;
 	case SAT_UNDER:
 		rise = (uint32_t)((uint64_t)SAT_RISE_PER_S * tick_ms / 1000);

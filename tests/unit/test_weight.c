@@ -137,8 +137,9 @@ test_step(void)
 
 /*
  * Far over, the delay at 150 ms or the stall at 75 % with connections
- * waiting, on both ticks: P falls to a quarter.  Far on one tick only,
- * it halves.
+ * waiting: P halves on every such tick, not every second one.  A far
+ * tick after an over one completes the count; the count then starts
+ * again.
  */
 static void
 test_far(void)
@@ -148,18 +149,20 @@ test_far(void)
 	struct signals		 over = tick(QUEUED_US, 500);
 
 	saturation_init(&sat);
-	is_int(run(&sat, 2, FAR_US, 500), 2500, "delay far over: a quarter");
+	saturation_step(&sat, &far, TICK_MS);
+	is_int(sat.p_x100, 5000, "one tick far over: halved at once");
+	saturation_step(&sat, &far, TICK_MS);
+	is_int(sat.p_x100, 2500, "and again on the next");
 	is_int(run(&sat, 2, 50000, 8000), 1000,
-	    "stall far over, connections waiting: a quarter, to the floor");
+	    "stall far over, connections waiting: halved a tick, to the floor");
 	saturation_init(&sat);
 	is_int(run(&sat, 2, HEALTHY_US, 9000), 10000,
 	    "stall far over, no connection waiting: P holds");
-	saturation_step(&sat, &far, TICK_MS);
-	saturation_step(&sat, &over, TICK_MS);
-	is_int(sat.p_x100, 5000, "far, then only over: halved");
 	saturation_step(&sat, &over, TICK_MS);
 	saturation_step(&sat, &far, TICK_MS);
-	is_int(sat.p_x100, 2500, "over, then far: halved");
+	is_int(sat.p_x100, 5000, "over, then far: halved once");
+	saturation_step(&sat, &over, TICK_MS);
+	is_int(sat.p_x100, 5000, "then over: the count starts again");
 }
 
 /*
