@@ -33,16 +33,24 @@ struct signals {
 	uint32_t	 stall_x100;	/* CPU stall share: PSI, else throttled */
 	uint32_t	 throttled_x100; /* throttled share of the tick */
 	uint32_t	 busy_x100;	/* the CPU busy share, the last resort */
+	uint32_t	 tick_busy_x100; /* this tick's alone; 0 without the
+					  * completions of the same tick */
 	uint32_t	 queued;	/* in the service ports' accept queues */
 	uint32_t	 established;	/* connections on the service ports */
 	uint32_t	 completions_x100; /* connections a second, x100 */
+	uint32_t	 tick_completions_x100; /* of this tick alone */
 	uint32_t	 delay_us;	/* established / completion rate */
 	uint32_t	 capacity_x100;	/* A: 10000 = full */
 };
 
-/* "weight capacity measured" */
+/*
+ * "weight capacity measured": the completion rate and the busy share,
+ * each averaged over the same ticks, x100 x CAP_SCALE (weight.c).
+ */
 struct capacity {
-	uint64_t	 full_rate_x100; /* completions/s at full use; 0 none */
+	uint64_t	 completions;
+	uint64_t	 busy;
+	uint32_t	 span_ms;	/* averaged over so far; 0: nothing yet */
 };
 
 struct saturation {

@@ -293,6 +293,15 @@ sample_snmp(uint64_t *opens, uint64_t *curr)
 	return 0;
 }
 
+/* n in ms milliseconds, as a rate a second x100. */
+static uint32_t
+per_second_x100(uint64_t n, uint32_t ms)
+{
+	uint64_t	 r = ms == 0 ? 0 : n * 100000 / ms;
+
+	return r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
+}
+
 /* The completions of one more tick; the rate over the window, x100. */
 static uint32_t
 rate_push(uint32_t opens, uint32_t ms, uint32_t *window_ms)
@@ -315,7 +324,7 @@ rate_push(uint32_t opens, uint32_t ms, uint32_t *window_ms)
 		sum_ms += rates.ms[i];
 	}
 	*window_ms = (uint32_t)sum_ms;
-	return sum_ms == 0 ? 0 : (uint32_t)(sum * 100000 / sum_ms);
+	return per_second_x100(sum, (uint32_t)sum_ms);
 }
 
 /*
@@ -419,15 +428,16 @@ sample_sockdiag(struct sockdiag_count *sd, uint64_t now_ns,
 
 /*
  * Every signal of this tick, into sg; the counters kept for the next.
- * Without "sample cgroup" nothing is throttled, and nothing is missing.
+ * busy is smoothed, tick_busy this tick's alone.  Without "sample
+ * cgroup" nothing is throttled, and nothing is missing.
  */
 static void
-sample_signals(struct signals *sg, uint32_t busy)
+sample_signals(struct signals *sg, uint32_t busy, uint32_t tick_busy)
 {
 	struct sockdiag_count	 sd;
 	struct sig_prev		 cur;
 	uint64_t		 dt_ns, curr;
-	uint32_t		 rate, window_ms, opens;
+	uint32_t		 rate, window_ms, opens, tick_ms;
 	int			 ok, snmp;
 
 	memset(sg, 0, sizeof(*sg));
@@ -458,9 +468,13 @@ sample_signals(struct signals *sg, uint32_t busy)
 	else if (sig_prev.have & (1U << SIGNAL_COMPLETIONS)) {
 		opens = cur.opens >= sig_prev.opens ?
 		    (uint32_t)(cur.opens - sig_prev.opens) : 0;
-		rate = rate_push(opens, (uint32_t)(dt_ns / 1000000), &window_ms);
+		tick_ms = (uint32_t)(dt_ns / 1000000);
+		rate = rate_push(opens, tick_ms, &window_ms);
 		sg->completions_x100 = rate;
 		sg->delay_us = delay_us(sg->established, rate, window_ms);
+		/* for "weight capacity measured", over the same interval */
+		sg->tick_completions_x100 = per_second_x100(opens, tick_ms);
+		sg->tick_busy_x100 = tick_busy;
 	}
 	cur.have = ~sg->missing & ((1U << SIGNAL_PRESSURE) |
 	    (1U << SIGNAL_THROTTLE) | (1U << SIGNAL_COMPLETIONS));
@@ -523,7 +537,8 @@ sample_take(void)
 		l.valid = 1;
 	}
 	if (rep->conf.weight_from == WEIGHT_SATURATION)
-		sample_signals(&rep->signals, l.busy_x100);
+		sample_signals(&rep->signals, l.busy_x100,
+		    have_busy ? busy : 0);
 	if ((text = sample_read(PROCFD_LOADAVG, readbuf, sizeof(readbuf))) &&
 	    sample_parsed(PROCFD_LOADAVG, loadavg_parse(text, &load1)) == 0)
 		l.loadavg_x100 = loadavg_per_cpu_x100(load1, ncpu);

@@ -61,11 +61,13 @@
 /*
  * "weight capacity measured": the completions a second the node would
  * make at full use of its CPUs, its completions over its busy share,
- * averaged over CAP_TAU_MS, from ticks at least CAP_BUSY_MIN busy (below,
- * fixed costs and other work blur the ratio).
+ * from ticks at least CAP_BUSY_MIN busy (below, fixed costs and other
+ * work blur the ratio), averaged over CAP_TAU_MS.  CAP_SCALE keeps the
+ * averages' fractions: a tick moves them by 1/240th.
  */
 #define CAP_BUSY_MIN		2000	/* 20 % */
 #define CAP_TAU_MS		60000
+#define CAP_SCALE		1000
 
 /* 100 - a share in hundredths of a percent, rounded, never below 0. */
 static uint32_t
@@ -287,28 +289,40 @@ capacity_share(uint64_t have, uint32_t full)
 }
 
 /*
- * One tick of "weight capacity measured": the estimate, moved by
- * tick_ms / CAP_TAU_MS of the way to this tick's figure; the first
- * figure is taken as it is.
+ * avg moved tick_ms / span_ms of the way to v: the mean of the ticks
+ * so far while span_ms grows, then a moving average of time constant
+ * span_ms.
+ */
+static uint64_t
+capacity_average(uint64_t avg, uint32_t v, uint32_t tick_ms, uint32_t span_ms)
+{
+	int64_t		 diff = (int64_t)v * CAP_SCALE - (int64_t)avg;
+
+	return (uint64_t)((int64_t)avg + diff * tick_ms / span_ms);
+}
+
+/*
+ * One tick of "weight capacity measured".  The completions and the busy
+ * share are each the tick's own, over the same interval, and are
+ * averaged apart: a ratio of a second's completions to a busy share
+ * smoothed over seconds would be far off whenever the traffic changes,
+ * and the ratio of one tick's noisy figures would be off on average.
  */
 static void
 capacity_measure(struct capacity *cap, const struct signals *sg,
     uint32_t tick_ms)
 {
-	int64_t		 now, step;
-
-	if (sg->busy_x100 < CAP_BUSY_MIN || sg->completions_x100 == 0 ||
-	    (sg->missing & (1U << SIGNAL_COMPLETIONS)))
+	if (sg->tick_busy_x100 < CAP_BUSY_MIN ||
+	    (sg->missing & (1U << SIGNAL_COMPLETIONS)) || tick_ms == 0)
 		return;
-	now = (int64_t)sg->completions_x100 * X100_FULL / sg->busy_x100;
-	if (cap->full_rate_x100 == 0) {
-		cap->full_rate_x100 = (uint64_t)now;
-		return;
-	}
 	if (tick_ms > CAP_TAU_MS)
 		tick_ms = CAP_TAU_MS;
-	step = (now - (int64_t)cap->full_rate_x100) * tick_ms / CAP_TAU_MS;
-	cap->full_rate_x100 = (uint64_t)((int64_t)cap->full_rate_x100 + step);
+	cap->span_ms = cap->span_ms + tick_ms > CAP_TAU_MS ? CAP_TAU_MS :
+	    cap->span_ms + tick_ms;
+	cap->completions = capacity_average(cap->completions,
+	    sg->tick_completions_x100, tick_ms, cap->span_ms);
+	cap->busy = capacity_average(cap->busy, sg->tick_busy_x100, tick_ms,
+	    cap->span_ms);
 }
 
 /*
@@ -328,10 +342,11 @@ capacity_step(struct capacity *cap, const struct signals *sg,
 		return capacity_share(cpus_milli, conf->capacity_full);
 	case CAPACITY_MEASURED:
 		capacity_measure(cap, sg, tick_ms);
-		if (cap->full_rate_x100 == 0)
+		if (cap->span_ms == 0 || cap->busy == 0)
 			return X100_FULL;
-		return capacity_share(cap->full_rate_x100 * 10,
-		    conf->capacity_full);
+		/* completions/s x1000 at full use, over full, also x1000 */
+		return capacity_share(cap->completions * X100_FULL * 10 /
+		    cap->busy, conf->capacity_full);
 	case CAPACITY_OFF:
 	default:
 		return X100_FULL;

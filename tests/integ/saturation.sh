@@ -183,6 +183,42 @@ diag "the reporter's stall then: $(stall) %," \
     "$PSI: $(head -1 "$PSI")"
 loop_stop
 
+# --- weight capacity measured, from a step of traffic ---
+# A service in the cgroup that runs a program for each connection, and
+# a client, throttled in the other cgroup, that connects again and again.  A must be the completions over the
+# busy share, as the status shows them once the traffic is steady, six
+# seconds (24 ticks) in: the estimate averages the two over the same
+# ticks.  Divided as they came, a second's completions by a busy share
+# smoothed over five, the first estimate was five times too high and
+# the average took minutes to recover.
+conf "service port 8081
+sample cgroup \"$CG_PATH\"
+weight capacity measured full 500"
+check "a reload with weight capacity measured" ctl reload
+idle() { field "cpu busy:" | awk '{ exit !($1 < 2) }'; }
+check "the cgroup idle before the step (busy under 2 %)" wait_for 15 idle
+in_cgroup "$CG" ip netns exec "$NODE" socat \
+    TCP-LISTEN:8081,bind=$N,fork,reuseaddr EXEC:true
+listening81() { ip netns exec "$NODE" ss -Htln 'sport = :8081' | grep -q .; }
+wait_for 5 listening81 || bail "socat does not listen on 8081"
+in_cgroup "$OTHER" ip netns exec "$LB" sh -c "while :; do
+	socat -u /dev/null TCP:$N:8081 2>/dev/null || sleep 0.01; done"
+CLIENT_LOOP=$CG_PID
+n=0
+while [ $n -lt 24 ] && sample_tick "$REP"; do n=$((n + 1)); done
+check "24 ticks of traffic sampled" test $n -eq 24
+busy=$(field "cpu busy:" | awk '{ print $1 }')
+done_s=$(field "service ports:" | awk '{ print $5 }')
+want=$(awk -v c="$done_s" -v b="$busy" 'BEGIN { print c * 100 / b / 5 }')
+diag "steady: $done_s completions/s at $busy % busy: A $(capacity) %," \
+    "expected $want %"
+check "the cgroup is busy enough to be measured (>= 20 %)" \
+    awk -v b="$busy" 'BEGIN { exit !(b >= 20) }'
+check "measured A within 35 % of completions over busy, 6 s in" \
+    awk -v a="$(capacity)" -v w="$want" \
+    'BEGIN { exit !(w > 0 && a >= w * 0.65 && a <= w * 1.35) }'
+kill "$CLIENT_LOOP"
+
 check "reporter survived every dump (seccomp)" \
     test "$(child_pid "$DAEMON_PID" reporter)" = "$REP"
 done_testing

@@ -405,22 +405,41 @@ measure(struct capacity *cap, uint32_t rate_x100, uint32_t busy_x100)
 {
 	struct signals	 sg = tick(0, 0);
 
-	sg.completions_x100 = rate_x100;
-	sg.busy_x100 = busy_x100;
+	sg.tick_completions_x100 = rate_x100;
+	sg.tick_busy_x100 = busy_x100;
 	return capacity_step(cap, &sg, 1000, &conf, TICK_MS);
+}
+
+/* The lowest and highest A over n ticks of rate +-20 % in turn at busy. */
+static void
+measure_noise(struct capacity *cap, int n, uint32_t rate, uint32_t busy,
+    uint32_t *lo, uint32_t *hi)
+{
+	uint32_t	 a;
+	int		 i;
+
+	*lo = 10000;
+	*hi = 0;
+	for (i = 0; i < n; i++) {
+		a = measure(cap, i % 2 ? rate * 6 / 5 : rate * 4 / 5, busy);
+		*lo = a < *lo ? a : *lo;
+		*hi = a > *hi ? a : *hi;
+	}
 }
 
 /*
  * A node that completes 60 connections a second at 30 % busy would make
  * 200 at full use: with full 400, A is 0.5 whatever its traffic share.
- * A real change of what a CPU-second buys moves A over about a minute,
- * and noise barely at all.
+ * The first busy tick gives an estimate, the next ones make it their
+ * mean until a minute of them, then a moving average.  A real change
+ * of what a CPU-second buys moves A over about a minute, and noise
+ * barely at all.
  */
 static void
 test_capacity_measured(void)
 {
 	struct capacity	 cap = { 0 };
-	uint32_t	 a, lo = 10000, hi = 0;
+	uint32_t	 a, lo, hi;
 	int		 i;
 
 	conf.weight_capacity = CAPACITY_MEASURED;
@@ -429,14 +448,21 @@ test_capacity_measured(void)
 	is_int(measure(&cap, 500, 1000), 10000,
 	    "10 % busy is too little to measure: still 1");
 	is_int(measure(&cap, 6000, 3000), 5000,
-	    "200/s at full use of 400: 0.5");
-	is_int(measure(&cap, 3000, 1500), 5000,
-	    "half the traffic share at half the busy: unchanged");
-	for (i = 0; i < 240; i++) {
-		a = measure(&cap, i % 2 ? 7200 : 4800, 3000);
-		lo = a < lo ? a : lo;
-		hi = a > hi ? a : hi;
-	}
+	    "200/s at full use of 400: 0.5, from the first busy tick");
+	is_int(measure(&cap, 9000, 4500), 5000,
+	    "1.5 times the traffic share at 1.5 times the busy: unchanged");
+	is_int(measure(&cap, 0, 3000), 3571,
+	    "a busy tick without a completion counts: 15000 of 10500");
+	memset(&cap, 0, sizeof(cap));
+	measure_noise(&cap, 20, 6000, 3000, &lo, &hi);
+	a = measure(&cap, 6000, 3000);
+	printf("# a new node, completions +-20 %% a tick: A %u to %u, %u "
+	    "after 5 s\n", lo, hi, a);
+	ok(lo >= 4000 && hi <= 6000 && a >= 4900 && a <= 5100,
+	    "a new node: within 20 % from the first tick, 2 % after 5 s");
+	for (i = 0; i < 240; i++)
+		measure(&cap, 6000, 3000);
+	measure_noise(&cap, 240, 6000, 3000, &lo, &hi);
 	printf("# completions +-20 %% a tick for 60 s: A %u to %u\n", lo, hi);
 	ok(lo >= 4900 && hi <= 5100, "noise of 20 % moves A by 1 % at most");
 	a = measure(&cap, 6000, 6000);
@@ -444,7 +470,7 @@ test_capacity_measured(void)
 	for (i = 0; i < 239; i++)
 		a = measure(&cap, 6000, 6000);
 	printf("# a minute later: A %u\n", a);
-	ok(a > 3000 && a < 3500, "and about 63 % of the way in a minute");
+	ok(a > 3000 && a < 3500, "and most of the way in a minute");
 	conf.capacity_full = 100000;
 	is_int(measure(&cap, 6000, 3000), 10000, "over full: 1, no more");
 }
