@@ -2,7 +2,11 @@
  * The children: each is this binary re-executed with -P, so it starts
  * from a fresh address space (as OpenBSD's proc_exec does), with its
  * imsg channel to the monitor on fd CHILD_IMSG_FD.  A child that dies
- * is restarted with a backoff and given the current state again.
+ * is restarted with a backoff and given the current state again.  It is
+ * executed from a descriptor of the monitor's own binary, not its path:
+ * an upgrade puts a new binary there before it restarts the service,
+ * and a child restarted in between must not be a newer one than its
+ * monitor, speaking other messages.
  *
  * A child can also hang (stopped, deadlocked, stuck in the kernel)
  * without dying.  Every tick each child is pinged, and one that leaves
@@ -31,6 +35,8 @@
 #include "log.h"
 #include "monitor.h"
 
+/* Where a child finds the binary to execute, until it does. */
+#define CHILD_EXE_FD		(CHILD_IMSG_FD + 1)
 #define BACKOFF_MIN_MS		100
 #define BACKOFF_MAX_MS		30000
 #define STABLE_MS		BACKOFF_MAX_MS	/* alive this long: reset backoff */
@@ -60,7 +66,7 @@ static struct restarts_msg	 restarts;
 static struct event_base	*proc_base;
 static struct event		*ev_sigchld;
 static struct event		*ev_ping;
-static char			 self[PATH_MAX];
+static int			 self_fd = -1;	/* our binary, O_PATH */
 static char			 sandbox_user[NAME_MAX_LEN];
 static char			 sandbox_dir[PATH_MAX_LEN];
 static int			 child_foreground, child_verbose;
@@ -157,8 +163,10 @@ proc_exec(enum lbn_proc id, int fd)
 			_exit(127);
 	} else if (fcntl(fd, F_SETFD, 0) == -1)
 		_exit(127);
+	if (dup3(self_fd, CHILD_EXE_FD, O_CLOEXEC) == -1)
+		_exit(127);
 	/* Nothing of the monitor's crosses into the child but fd 0-3. */
-	if (close_range(CHILD_IMSG_FD + 1, ~0U, 0) == -1)
+	if (close_range(CHILD_EXE_FD + 1, ~0U, 0) == -1)
 		_exit(127);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -172,7 +180,7 @@ proc_exec(enum lbn_proc id, int fd)
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	proc_args(id, argv);
-	execv(self, argv);
+	fexecve(CHILD_EXE_FD, argv, environ);
 	_exit(127);
 }
 
@@ -358,15 +366,16 @@ proc_sandbox(const char *user, const char *dir)
 void
 proc_init(struct event_base *base, int foreground, int verbose)
 {
-	ssize_t	 n;
-	int	 id;
+	int	 id, fd;
 
 	proc_base = base;
 	child_foreground = foreground;
 	child_verbose = verbose;
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
-		fatal("readlink /proc/self/exe");
-	self[n] = '\0';
+	/* Above the fds proc_exec() moves things to, so none is in the way. */
+	if ((fd = open("/proc/self/exe", O_PATH | O_CLOEXEC)) == -1 ||
+	    (self_fd = fcntl(fd, F_DUPFD_CLOEXEC, CHILD_EXE_FD + 1)) == -1)
+		fatal("open /proc/self/exe");
+	close(fd);
 	if ((ev_sigchld = evsignal_new(base, SIGCHLD, proc_sigchld,
 	    NULL)) == NULL || evsignal_add(ev_sigchld, NULL) == -1)
 		fatalx("cannot handle SIGCHLD");

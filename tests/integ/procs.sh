@@ -152,6 +152,30 @@ orphans_gone() { ! kill -0 "$REP" 2>/dev/null && ! kill -0 "$NET" 2>/dev/null; }
 check "kill -9 of the monitor leaves no children within 2 s" \
     wait_for 2 orphans_gone
 
+# An upgrade puts a new binary at the daemon's path, then restarts the
+# service.  A child that dies in between must come back as the binary
+# its monitor runs: a newer one would speak other messages.
+BIN=$LAB_DIR/lbnoded.bin
+cp "$LBNODED" "$BIN" || bail "cannot copy lbnoded"
+ip netns exec "$NS" "$BIN" -d -f "$CONF" >>"$LAB_DIR/daemon.log" 2>&1 &
+DAEMON_PID=$!
+MON=$DAEMON_PID
+LAB_PIDS="$LAB_PIDS $MON"
+check "daemon starts from a copy" wait_for 5 up
+REP=$(child_pid "$MON" reporter)
+cp "$(command -v sleep)" "$BIN.new" && mv "$BIN.new" "$BIN" ||
+    bail "cannot put another binary at $BIN"
+kill -9 "$REP"
+new_rep() { p=$(child_pid "$MON" reporter) && [ "$p" != "$REP" ]; }
+check "the binary replaced, a killed reporter comes back" wait_for 3 new_rep
+REP=$(child_pid "$MON" reporter)
+check "... as the monitor's own binary, not the file now at its path" \
+    test "$(readlink "/proc/$REP/exe")" = "$(readlink "/proc/$MON/exe")"
+check "... and answers" wait_for 5 up
+kill -TERM "$MON"
+wait "$MON"
+check "which stops cleanly" test $? -eq 0
+
 # a missing user is a clear error
 sed 's/^control socket.*/&\nuser "lbn-no-such-user"/' "$CONF" >"$LAB_DIR/nouser.conf"
 ip netns exec "$NS" "$LBNODED" -d -f "$LAB_DIR/nouser.conf" \
