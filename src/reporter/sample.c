@@ -217,9 +217,12 @@ sample_cgroup_quota(uint32_t *milli)
 	    cgroup1_quota_parse(qbuf, pbuf, ncpu, milli));
 }
 
-/* The cgroup's usage against its quota, since the last reading. */
+/*
+ * The cgroup's usage against its quota, since the last reading; *cpus
+ * is the quota in thousandths of a CPU, left alone if it cannot be read.
+ */
 static int
-sample_cgroup(uint32_t *busy)
+sample_cgroup(uint32_t *busy, uint32_t *cpus)
 {
 	struct cgroup_reading	 cur;
 	uint32_t		 milli;
@@ -227,6 +230,9 @@ sample_cgroup(uint32_t *busy)
 	const char		*text;
 	int			 rc;
 
+	if (sample_cgroup_quota(&milli) == -1)
+		return -1;
+	*cpus = milli;
 	if ((text = sample_read(PROCFD_CGROUP_USAGE, ubuf, sizeof(ubuf))) == NULL)
 		return -1;
 	rc = rep->cgroup_version == 2 ?
@@ -235,8 +241,6 @@ sample_cgroup(uint32_t *busy)
 	if (sample_parsed(PROCFD_CGROUP_USAGE, rc) == -1)
 		return -1;
 	cur.wall_ns = monotonic_ns();
-	if (sample_cgroup_quota(&milli) == -1)
-		return -1;
 	rc = cg_have_prev ? cgroup_busy_x100(&cg_prev, &cur, milli, busy) : -1;
 	cg_prev = cur;
 	cg_have_prev = 1;
@@ -364,19 +368,19 @@ signals_say(uint32_t missing)
 	rep->signals_missing = missing;
 }
 
-/* A, from the CPUs the service may use: its cgroup's quota, or the host's. */
+/*
+ * A, from the CPUs the service may use: its cgroup's quota as read this
+ * tick (cpus, 0 if it was not), or the host's.
+ */
 static uint32_t
-sample_capacity(struct signals *sg, uint32_t tick_ms)
+sample_capacity(struct signals *sg, uint32_t cpus, uint32_t tick_ms)
 {
-	uint32_t	 milli = ncpu * 1000;
-
 	if (rep->conf.weight_capacity != CAPACITY_OFF &&
-	    rep->conf.cgroup[0] != '\0' &&
-	    (!sample_cgroup_mode() || sample_cgroup_quota(&milli) == -1)) {
+	    rep->conf.cgroup[0] != '\0' && cpus == 0)
 		sg->missing |= 1U << SIGNAL_QUOTA;
-		milli = ncpu * 1000;
-	}
-	return capacity_step(&rep->capacity, sg, milli, &rep->conf, tick_ms);
+	if (rep->conf.cgroup[0] == '\0' || cpus == 0)
+		cpus = ncpu * 1000;
+	return capacity_step(&rep->capacity, sg, cpus, &rep->conf, tick_ms);
 }
 
 /* A share of the tick from a counter, or the signal is missing. */
@@ -428,11 +432,13 @@ sample_sockdiag(struct sockdiag_count *sd, uint64_t now_ns,
 
 /*
  * Every signal of this tick, into sg; the counters kept for the next.
- * busy is smoothed, tick_busy this tick's alone.  Without "sample
- * cgroup" nothing is throttled, and nothing is missing.
+ * busy is smoothed, tick_busy this tick's alone; cpus the cgroup's quota
+ * read this tick, or 0.  Without "sample cgroup" nothing is throttled,
+ * and nothing is missing.
  */
 static void
-sample_signals(struct signals *sg, uint32_t busy, uint32_t tick_busy)
+sample_signals(struct signals *sg, uint32_t busy, uint32_t tick_busy,
+    uint32_t cpus)
 {
 	struct sockdiag_count	 sd;
 	struct sig_prev		 cur;
@@ -445,6 +451,7 @@ sample_signals(struct signals *sg, uint32_t busy, uint32_t tick_busy)
 	sg->busy_x100 = busy;
 	cur.wall_ns = monotonic_ns();
 	dt_ns = sig_prev.wall_ns ? cur.wall_ns - sig_prev.wall_ns : 0;
+	tick_ms = (uint32_t)(dt_ns / 1000000);
 
 	ok = sample_counter(PROCFD_PRESSURE, psi_some_parse, &cur.stall_us) == 0;
 	sample_share(SIGNAL_PRESSURE, ok, sig_prev.stall_us, cur.stall_us,
@@ -468,7 +475,6 @@ sample_signals(struct signals *sg, uint32_t busy, uint32_t tick_busy)
 	else if (sig_prev.have & (1U << SIGNAL_COMPLETIONS)) {
 		opens = cur.opens >= sig_prev.opens ?
 		    (uint32_t)(cur.opens - sig_prev.opens) : 0;
-		tick_ms = (uint32_t)(dt_ns / 1000000);
 		rate = rate_push(opens, tick_ms, &window_ms);
 		sg->completions_x100 = rate;
 		sg->delay_us = delay_us(sg->established, rate, window_ms);
@@ -478,7 +484,7 @@ sample_signals(struct signals *sg, uint32_t busy, uint32_t tick_busy)
 	}
 	cur.have = ~sg->missing & ((1U << SIGNAL_PRESSURE) |
 	    (1U << SIGNAL_THROTTLE) | (1U << SIGNAL_COMPLETIONS));
-	sg->capacity_x100 = sample_capacity(sg, (uint32_t)(dt_ns / 1000000));
+	sg->capacity_x100 = sample_capacity(sg, cpus, tick_ms);
 	sig_prev = cur;
 	signals_say(sg->missing);
 }
@@ -525,20 +531,20 @@ sample_take(void)
 {
 	struct load	 l = rep->load;
 	const char	*text;
-	uint32_t	 busy, load1, mem;
+	uint32_t	 busy, load1, mem, cpus = 0;
 	int		 have_busy, first = !l.valid;
 
 	l.cgroup = sample_cgroup_mode();
 	have_busy = sample_procstat(&busy) == 0;
 	if (l.cgroup)
-		have_busy = sample_cgroup(&busy) == 0;
+		have_busy = sample_cgroup(&busy, &cpus) == 0;
 	if (have_busy) {
 		l.busy_x100 = smoother_push(&smooth, busy);
 		l.valid = 1;
 	}
 	if (rep->conf.weight_from == WEIGHT_SATURATION)
 		sample_signals(&rep->signals, l.busy_x100,
-		    have_busy ? busy : 0);
+		    have_busy ? busy : 0, cpus);
 	if ((text = sample_read(PROCFD_LOADAVG, readbuf, sizeof(readbuf))) &&
 	    sample_parsed(PROCFD_LOADAVG, loadavg_parse(text, &load1)) == 0)
 		l.loadavg_x100 = loadavg_per_cpu_x100(load1, ncpu);

@@ -312,8 +312,8 @@ static void
 capacity_measure(struct capacity *cap, const struct signals *sg,
     uint32_t tick_ms)
 {
-	if (sg->tick_busy_x100 < CAP_BUSY_MIN ||
-	    (sg->missing & (1U << SIGNAL_COMPLETIONS)) || tick_ms == 0)
+	/* tick_busy_x100 is 0 when the tick's completions are unknown */
+	if (sg->tick_busy_x100 < CAP_BUSY_MIN || tick_ms == 0)
 		return;
 	if (tick_ms > CAP_TAU_MS)
 		tick_ms = CAP_TAU_MS;
