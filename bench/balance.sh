@@ -188,6 +188,12 @@ state file "$LAB_DIR/$1.state"
 EOC
 }
 
+# node_conf_write I CAPACITY: node I's configuration file, its cgroup's.
+node_conf_write() {
+	node_conf "node$1" n0 "/sys/fs/cgroup/cpu/$CG$1" "$2" \
+	    >"$LAB_DIR/node$1.conf"
+}
+
 NODE_CAP="quota full $CAP_FULL"
 A_SECS=$((WARMUP + HOG + AFTER))
 NB=$(echo $RATES_B | wc -w)
@@ -196,8 +202,7 @@ LIFETIME=$(( RUNS * ( $(echo $STRAT_A | wc -w) * (A_SECS + COOL + 10) +
 for i in $NODES; do
 	in_node "$i" CGROUP "$SERVER" "node$i" "192.0.2.1$i" 80 "$BURN_US" "$LIFETIME"
 	# lbnoded itself stays outside the limited cgroup: it samples it.
-	node_conf "node$i" n0 "/sys/fs/cgroup/cpu/$CG$i" "$NODE_CAP" \
-	    >"$LAB_DIR/node$i.conf"
+	node_conf_write "$i" "$NODE_CAP"
 	in_node "$i" "$LBNODED" -d -f "$LAB_DIR/node$i.conf" \
 	    >>"$LAB_DIR/daemon.log" 2>&1
 done
@@ -294,8 +299,7 @@ node_capacity() {
 	[ "$1" = rr+lbn-m ] && cap="measured full $CAP_RATE"
 	[ "$cap" = "$NODE_CAP" ] && return 0
 	for i in $NODES; do
-		node_conf "node$i" n0 "/sys/fs/cgroup/cpu/$CG$i" "$cap" \
-		    >"$LAB_DIR/node$i.conf"
+		node_conf_write "$i" "$cap"
 		"$LBNODECTL" -s "$LAB_DIR/node$i.sock" reload >/dev/null ||
 		    bail "node$i does not reload into weight capacity $cap"
 	done

@@ -46,8 +46,8 @@ REP=$(child_pid "$DAEMON_PID" reporter)
 ip netns exec "$NODE" socat -u TCP-LISTEN:8080,bind=$N,fork,reuseaddr \
     OPEN:/dev/null &
 LAB_PIDS="$LAB_PIDS $!"
-listening() { ip netns exec "$NODE" ss -Htln 'sport = :8080' | grep -q .; }
-wait_for 5 listening || bail "nc does not listen"
+listening() { ip netns exec "$NODE" ss -Htln "sport = :$1" | grep -q .; }
+wait_for 5 listening 8080 || bail "socat does not listen on 8080"
 i=0
 while [ $i -lt $CONNS ]; do
 	sleep 30 | ip netns exec "$LB" socat -u - TCP:$N:8080 &
@@ -185,22 +185,23 @@ loop_stop
 
 # --- weight capacity measured, from a step of traffic ---
 # A service in the cgroup that runs a program for each connection, and
-# a client, throttled in the other cgroup, that connects again and again.  A must be the completions over the
-# busy share, as the status shows them once the traffic is steady, six
-# seconds (24 ticks) in: the estimate averages the two over the same
-# ticks.  Divided as they came, a second's completions by a busy share
-# smoothed over five, the first estimate was five times too high and
-# the average took minutes to recover.
+# a client, throttled in the other cgroup, that connects again and
+# again.  A must be the completions over the busy share, over full, as
+# the status shows them once the traffic is steady, six seconds (24
+# ticks) in: the estimate averages the two over the same ticks.  Divided
+# as they came, a second's completions by a busy share smoothed over
+# five, the first estimate was five times too high and the average took
+# minutes to recover.
+FULL=500
 conf "service port 8081
 sample cgroup \"$CG_PATH\"
-weight capacity measured full 500"
+weight capacity measured full $FULL"
 check "a reload with weight capacity measured" ctl reload
 idle() { field "cpu busy:" | awk '{ exit !($1 < 2) }'; }
 check "the cgroup idle before the step (busy under 2 %)" wait_for 15 idle
 in_cgroup "$CG" ip netns exec "$NODE" socat \
     TCP-LISTEN:8081,bind=$N,fork,reuseaddr EXEC:true
-listening81() { ip netns exec "$NODE" ss -Htln 'sport = :8081' | grep -q .; }
-wait_for 5 listening81 || bail "socat does not listen on 8081"
+wait_for 5 listening 8081 || bail "socat does not listen on 8081"
 in_cgroup "$OTHER" ip netns exec "$LB" sh -c "while :; do
 	socat -u /dev/null TCP:$N:8081 2>/dev/null || sleep 0.01; done"
 CLIENT_LOOP=$CG_PID
@@ -209,7 +210,8 @@ while [ $n -lt 24 ] && sample_tick "$REP"; do n=$((n + 1)); done
 check "24 ticks of traffic sampled" test $n -eq 24
 busy=$(field "cpu busy:" | awk '{ print $1 }')
 done_s=$(field "service ports:" | awk '{ print $5 }')
-want=$(awk -v c="$done_s" -v b="$busy" 'BEGIN { print c * 100 / b / 5 }')
+want=$(awk -v c="$done_s" -v b="$busy" -v f="$FULL" \
+    'BEGIN { print c / (b / 100) / f * 100 }')
 diag "steady: $done_s completions/s at $busy % busy: A $(capacity) %," \
     "expected $want %"
 check "the cgroup is busy enough to be measured (>= 20 %)" \
