@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # bench/attack.sh: the reporter under the attacks of issue 15's
 # campaign, with the fd limit systemd gives a service (1024), side by
 # side with what the campaign measured before the fixes.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # bench/balance.sh: do lbnoded's weights make an L4 balancer keep
 # latency down?  Three nodes, each in cgroups of its own with a CPU
 # quota, serve HTTP requests that cost a fixed CPU time, behind a real

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * balance_hold: scenario C of bench/balance.sh.  Holds N established
  * TCP connections to ADDR:PORT for SECONDS, so that the reporter's

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * balance_load: the open-loop load generator of bench/balance.sh, and
  * the arithmetic on what it recorded.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * balance_server: the backend of bench/balance.sh.  Every request costs
  * a fixed amount of CPU time, so a node's capacity is its CPU quota

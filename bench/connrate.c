@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * connrate: new TCP connections per second, for bench/nft_apply.sh.
  *

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # bench/lbnp_build.sh: sourced by bench/lbnp_rtt.sh and bench/reaction.sh.
 # lbnp_client_build OUT: bench/lbnp_client.c on the daemon's own codec.
 lbnp_client_build() {

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * bench/lbnp_client.c: the load balancer's side of the benchmarks, on
  * lbnoded's own LBNP codec (src/common/lbnp.c), so that what is timed

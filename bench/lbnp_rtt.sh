@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # bench/lbnp_rtt.sh: how many QUERY -> REPORT round trips per second
 # lbnoded answers on loopback, against a bare UDP echo server measured
 # in the same run (bench/udp_echo.c, same client, same packets), with

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # bench/nft_apply.sh: how fast netcfg applies DR entries, and what its
 # rules cost per new connection, against the way the old module did it
 # (one iptables command, one rule per entry).  Not a test: it prints a

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # bench/parse_vips.sh: how long "lbnoded -n" takes on a configuration
 # of 100,000 vip blocks (target: under 1 s), and on the 65,536 that fit
 # the entry cap, against a baseline measured in the same run: a file of

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # bench/reaction.sh: how soon a load balancer sees a node's change.
 # A step in load (stress-ng on every CPU) until the weight seen through
 # LBNP (lbnodectl probe), the agent port and HTTP /load has dropped by

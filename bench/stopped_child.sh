@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # bench/stopped_child.sh: what a load balancer and lbnodectl see, and
 # what is logged, while netcfg and then the reporter are stopped with
 # SIGSTOP for STOP_S seconds.  Throughout, the LB probes the node every

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * bench/udp_echo.c: the least a UDP server can do, the yardstick for
  * lbnoded's LBNP answers in bench/lbnp_rtt.sh.  Sends every datagram

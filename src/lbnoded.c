@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * lbnoded: one binary, three processes.  The monitor re-executes this
  * binary with -P for each child, so every child starts from a fresh

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /* Address helpers shared by the config parser, netcfg, reporter and lbnodectl. */
 #ifndef ADDR_H
 #define ADDR_H

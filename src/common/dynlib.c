@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * dlopen() a library by its soname and look up the functions a process
  * calls in it.  The library stays loaded for the life of the process.

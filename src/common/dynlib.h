@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * Libraries that only one process uses are loaded by that process
  * alone, so the others (the reporter above all, which faces the

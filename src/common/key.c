@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * A key file holds the key in hexadecimal, e.g. from
  * "openssl rand -hex 32", so that it survives copy and paste between

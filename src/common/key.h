@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /* The shared HMAC key, read by the monitor and by lbnodectl -k. */
 #ifndef KEY_H
 #define KEY_H

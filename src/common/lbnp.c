@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * LBNP/1 codec, HMAC authentication and replay window.  Everything here
  * is a pure function of its arguments (lbnp_now_ms aside), so that the

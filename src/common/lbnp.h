@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * LBNP/1: the UDP protocol between a node and its load balancers.
  * man/lbnoded-protocol.7 is the specification; this is its codec.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The one variadic function every level of log.h reaches, and where its
  * line goes: syslog, or stderr in the foreground.

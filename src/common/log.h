@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * Logging in the OpenBSD style: syslog (ident "lbnoded", facility
  * daemon) or, in the foreground, stderr.  Every line names the process

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /* The one spelling of each enum in lbnoded.h, for logs, JSON and files. */
 #ifndef NAMES_H
 #define NAMES_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The steps a child takes to give up what it does not need, in the
  * order they must happen: chroot and user while still root, then

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /* Privilege reduction shared by the children. */
 #ifndef SANDBOX_H
 #define SANDBOX_H

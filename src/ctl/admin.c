@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * lbnodectl drain, ready, maint, reload and log: the requests that
  * change the daemon, each answered by OK or FAIL.

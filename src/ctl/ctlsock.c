@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * lbnodectl's side of the control socket: connect, send one request,
  * read the answer up to IMSG_CTL_END.  Every command goes through

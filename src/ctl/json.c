@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * lbnodectl's JSON output, for -j: string literals and members, figures
  * kept times 100, and the load members every object names alike.  The

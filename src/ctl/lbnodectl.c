@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * lbnodectl: control of the local lbnoded over its control socket, and
  * a load balancer's view of any node over LBNP.  This file holds main(),

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * What the LBNP commands (probe, push and listen) share: their common
  * options and key, accepting a datagram as an answer, a node's fields

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * lbnodectl listen: what a load balancer hears of its nodes.  Binds
  * the LBNP port and prints a line for each node that appears, and for

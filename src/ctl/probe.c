@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * lbnodectl probe: a load balancer's QUERY to a node; prints the
  * REPORT or, with --keepalived, makes its exit status a keepalived

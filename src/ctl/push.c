@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * lbnodectl push: a load balancer's CONFIG, the VIP-SPECs on the command
  * line, sent to a node; prints the CONFIG-ACK, entry by entry.

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * lbnodectl status and show vips | lbs: what the daemon reports.
  * Output is text for people or, with -j, JSON for scripts; it is built

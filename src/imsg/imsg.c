@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * imsg: framed messages over a stream socket; the API is in imsg.h.
  *

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * imsg: framed messages over a stream socket, in the model of
  * OpenBSD's imsg(3).  Every message is a 16-byte header followed by up

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * libevent glue for imsg: one imsgbuf driven by one event, re-armed
  * after every callback with EV_READ always and EV_WRITE only while

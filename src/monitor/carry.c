@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The monitor's copy of what a reporter must not forget across a
  * restart (see src/reporter/carry.c): it keeps the latest

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * "sample cgroup": find the CPU accounting files of a cgroup, so the
  * reporter can measure a container's share of its own quota rather

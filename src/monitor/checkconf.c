@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * What a configuration refers to, checked on this system before it is
  * used, as haproxy -c does: lbnoded -n, the start and every reload run

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * What the children are told.  The reporter cannot open anything
  * itself (chroot, no privileges), so every socket and /proc file it

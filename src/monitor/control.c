@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The control socket: lbnodectl talks imsg to the monitor over a local
  * stream socket.  Only root and members of the control group may

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * Going to the background without losing a failure: the parent waits
  * on a pipe until the daemon is ready (both children up, the rules in

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The desired DR state: the config's entries joined with the last LB
  * push that netcfg accepted.  The monitor keeps both so it can replay

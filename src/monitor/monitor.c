@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The monitor: the only process that keeps root.  It reads the
  * configuration, opens what the children need, re-executes itself for

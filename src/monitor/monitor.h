@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /* The monitor: config, children, control socket, state. */
 #ifndef MONITOR_H
 #define MONITOR_H

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * Following the network: the kernel's rtnetlink events for links and
  * addresses, and for IPv4 routes when the configuration names no

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * systemd's notify protocol (Type=notify), through libsystemd's
  * sd_notify().  Only the monitor loads libsystemd, and only when systemd

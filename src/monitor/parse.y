@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The lbnoded.conf(5) parser: a bison grammar with a hand-written
  * lexer, macros and include, in the manner of the OpenBSD daemons.

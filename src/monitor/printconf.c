@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * Print a parsed configuration in its one canonical spelling: every
  * option in a fixed order, defaults included, so "lbnoded -nv" shows

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The children: each is this binary re-executed with -P, so it starts
  * from a fresh address space (as OpenBSD's proc_exec does), with its

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The admin state survives restarts, so a node drained for maintenance
  * does not come back as ready just because the daemon or the machine

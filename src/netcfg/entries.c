@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * Sorted, duplicate-free sets of DR entries and addresses, and the
  * view of what the kernel should hold.  Keeping everything sorted makes

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * netcfg process: lbnoded -P netcfg [-d] [-v].  It keeps uid 0 with
  * CAP_NET_ADMIN alone, and answers the monitor's DR requests on the

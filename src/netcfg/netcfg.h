@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * netcfg: the process that changes the kernel's network configuration.
  * It keeps only CAP_NET_ADMIN, validates every DR request it is sent,

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * libnftables: every change is one nft_run_cmd_from_buffer() call,
  * which the library sends as one netlink batch, so the kernel applies

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * nft text, rendered from validated structs only: nothing a peer sent
  * is ever copied into it as text.  Our rules live in three tables of

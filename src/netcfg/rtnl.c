@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * rtnetlink through libmnl: list the node's addresses, and put VIPs on
  * lo or take them off.  Addresses we add carry IFA_PROTO

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * netcfg's system call allowlist.  It talks netlink (nftables and
  * rtnetlink) and its imsg socket, logs to syslog or stderr, and must

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * Validation of DR requests.  netcfg checks every request itself, the
  * monitor's own config included: the monitor frames messages but is

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * Who may hold a TCP connection to the agent and HTTP ports, and for
  * how long: the lb allowlist, a limit per source and one in all, both

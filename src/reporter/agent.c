@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * HAProxy agent-check (and Loadbalancer.org's feedback agent, which
  * HAProxy polls the same way on port 3333): the LB connects, we write

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * What outlives a reporter: the monitor keeps a copy of its replay
  * floor and counters (IMSG_REP_CARRY) and hands them to the next one

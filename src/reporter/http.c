@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * HTTP on the socket the monitor opened: GET /load in the form Kemp's
  * LoadMaster polls ("adaptive" scheduling) and GET /metrics in the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The reporter's LBNP/1 side: answers QUERYs with REPORTs, passes an
  * LB's CONFIG to the monitor and ACKs it with the outcome, and sends

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * Which load balancers may ask us, and which ones did.  The table of
  * LBs seen is bounded: when it is full the one silent longest makes

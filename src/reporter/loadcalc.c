@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * Load arithmetic: parse what the kernel writes in /proc and in cgroup
  * files, and turn two readings into a busy share.  Shares are integers

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The arithmetic of load sampling, kept apart from the I/O so the unit
  * tests can run it on fixture files: parsers for /proc and cgroup

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The reporter process: `lbnoded -P reporter [-d] [-v] -u USER -c DIR`.
  * It drops every privilege before it reads a byte from the network;

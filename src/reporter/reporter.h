@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The reporter: samples load and answers load balancers.  It holds no
  * privilege: every socket and /proc file it uses was opened by the

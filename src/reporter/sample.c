@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * Load sampling.  The reporter runs chrooted and cannot open /proc:
  * the monitor hands over one open fd per file and we pread() each from

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The reporter's syscall allowlist, found by running it under
  * --enable-seccomp-debug; file probes by libc get EACCES

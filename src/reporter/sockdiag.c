@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * Work in flight on the service ports, from NETLINK_SOCK_DIAG: the
  * accept-queue length of each listening socket and the count of

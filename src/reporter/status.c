@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * Answers to lbnodectl.  The monitor relays the request with the
  * control client's id as peerid; every answer carries it back and ends

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The weight a node reports, within the configured bounds.  Admin
  * state does not enter here: each protocol says drain or maint its own

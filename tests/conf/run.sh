@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # lbnoded.conf(5) parser tests, through "lbnoded -nn" (the syntax
 # alone: the configs name users, interfaces and files of other hosts):
 # golden output of the good configs, their round trip, the exact error

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * libFuzzer target for the LBNP/1 decoder and verifier: any input must
  * be refused cleanly or decoded into a message that encodes back to

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # Run the LBNP/1 fuzzer: tests/fuzz/run.sh [SECONDS] [libFuzzer options].
 # Needs a build configured with --enable-fuzz CC=clang.  New inputs go
 # to a scratch directory, not into the seed corpus.

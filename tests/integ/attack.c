@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * attack: the load balancer and the attacker of tests/integ/attack.sh
  * and bench/attack.sh, on lbnoded's own LBNP codec.

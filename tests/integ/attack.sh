@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # The reporter under attack, with the fd limit systemd gives it: a
 # keyed LB polling while a forger floods LBNP from the LB's own address;
 # 2,000 connections held and a slowloris against the HTTP port while

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # "sample cgroup": the busy share is a cgroup's CPU use against its
 # quota, not the host's /proc/stat.  Tested for real on the cgroup v1
 # hierarchies of this host, where cpu and cpuacct are mounted apart:

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # awk -f commands.awk pass=1 FILES... pass=2 FILES...: the commands
 # the shell scripts FILES run, one a line.  A command is the first word
 # of a simple command, in $(...) and `...` too, and in the string that

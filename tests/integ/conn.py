@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # The DR lab's service and its client, for tests/integ/nspawn.sh.
 #   conn.py serve PORT
 #	answers "ok" to every TCP connection on PORT, on every address

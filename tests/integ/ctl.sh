@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # lbnodectl against a running lbnoded: admin states in status and -j,
 # show vips and lbs, reload good and bad, the control socket's mode and
 # who may use it, and the errors when no daemon runs.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # End-to-end direct routing lab: client -- lb -- node.  The lb routes
 # the VIPs to the node's real address (the MAC is rewritten, the
 # destination stays the VIP), as a DR load balancer does; netcfg on the

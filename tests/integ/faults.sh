@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # The monitor under faults and local attacks: a state file that cannot
 # be saved (full filesystem, a planted symlink, an unsafe directory),
 # idle clients filling the control socket, and children that stop

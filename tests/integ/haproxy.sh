@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # Debian's real HAProxy polls the node's agent-check: the server's
 # weight follows a real CPU load, and drain, maint and ready set with
 # lbnodectl reach HAProxy's admin state.  The node is a cgroup with a

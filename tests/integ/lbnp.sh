@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # LBNP/1 end to end: lbnoded in a node namespace, lbnodectl probe, push
 # and listen in an LB namespace across a veth.  Without a key: probe,
 # --keepalived, broadcast ANNOUNCEs, admin changes, a refused push.

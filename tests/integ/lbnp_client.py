@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # An LB's side of LBNP/1, written from lbnoded-protocol(7) alone, to check
 # that the daemon does what the page says.  It sends the datagrams the
 # page describes, good and bad, and prints what comes back, one JSON

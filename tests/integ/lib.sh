@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # Shared by the integration tests: TAP output, scratch network
 # namespaces that are always removed, the lab's fixtures (a node and an
 # LB, their config, lbnodectl against the daemon), and the daemon under

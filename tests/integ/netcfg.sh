@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # netcfg on its own, driven by tests/integ/netcfg_driver in a scratch
 # namespace: the rules and lo addresses it makes, its sandbox, refused
 # requests that change nothing, diffs, restart after kill -9, remove-all,

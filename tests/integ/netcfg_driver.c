@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * netcfg_driver: plays the monitor for "lbnoded -P netcfg", so netcfg
  * can be tested (and timed) on its own.  It starts $LBNODED -P netcfg

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # Following the network while the daemon runs: an address that comes
 # after the start, an address that changes, the interface deleted and
 # created again, the default route moved to another interface, and a

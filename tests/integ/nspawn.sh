@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # The package under a real systemd: the .deb built from this tree is
 # installed into a minimal Debian 12 booted with systemd-nspawn, systemd
 # as its PID 1, its network a namespace of ours; a client namespace

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # Shared by tools/pkgtest and tests/integ/nspawn.sh, after lib.sh: a make
 # of the build tree under test, and the Debian package built from a
 # distribution tree of it.

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # The three processes: their privileges, how they live and how they die.
 . "$top_srcdir/tests/integ/lib.sh"
 need_root

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # Reload and restart semantics: a valid reload applies only the
 # difference, keeps the counters and the LB-facing sockets, and lets
 # VIP traffic flow throughout; a whole-daemon kill -9 and restart

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # The reporter seen from a load balancer: its sandbox, the agent-check
 # line, HTTP /load and /metrics, the lb allowlist, admin states, and the
 # busy share it reports against /proc/stat under a real CPU load.

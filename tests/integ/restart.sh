@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # What a reporter restart must not undo: the replay protection (a
 # CONFIG captured before a kill -9 of the reporter, replayed within its
 # 30 s window, is refused), the generation in force (an older one is

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # "weight from saturation" on a real node: the reporter counts the
 # connections on its service ports through the sock_diag socket the
 # monitor hands it (its seccomp filter allows the dump), shows the

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # The daemon's start: what -n checks on this host, with file:line; the
 # control socket's directory; a parent that returns only once the
 # daemon is ready, or fails with the reason; a child that cannot get its

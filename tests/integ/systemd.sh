@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # systemd integration: what make install puts where, the unit as
 # systemd-analyze sees it, sysusers.d and tmpfiles.d applied to a scratch
 # root, and the notify protocol (READY, STATUS, RELOADING, STOPPING)

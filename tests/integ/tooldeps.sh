@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # Every program the tests, tools/demo, tools/check and bench/ run comes
 # from a package that tools/setup installs (its list, or what the list
 # pulls in) or from the base system a minbase Debian 12 already has

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The command line of the LBNP tools of the tests and benchmarks: the
  * mode, then the options a tool takes (its getopt string, a subset of

@@ -1,4 +1,6 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The lbnoded authors
 # The man pages: mandoc finds nothing to warn about, every config
 # keyword the parser knows is documented, and every lbnodectl command
 # and every lbnoded flag is in its page.

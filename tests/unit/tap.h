@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * A tiny TAP producer for the unit tests.  ok() records one test;
  * done_testing() prints the plan and returns the exit status.

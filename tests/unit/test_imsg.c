@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /* Unit tests for src/imsg: framing, limits, fd passing, libevent glue. */
 #include <sys/socket.h>
 

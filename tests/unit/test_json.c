@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /* json_string: what lbnodectl -j writes must parse, whatever the input. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * netcfg's pure parts: validation of DR requests, entry sets and
  * views, and the nft text rendered for a full rebuild and for a diff.

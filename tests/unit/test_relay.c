@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The monitor's push relay (src/monitor/dr.c), driven with scripted
  * imsg sequences in the orders a dying, restarted or misbehaving

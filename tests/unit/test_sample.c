@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * Load arithmetic on fixture files from tests/fixtures: what the
  * reporter makes of /proc/stat, loadavg, meminfo, uptime, cgroup v1

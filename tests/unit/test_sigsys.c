@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The seccomp-debug SIGSYS handler (src/common/sandbox.c, built here
  * with SECCOMP_DEBUG whatever configure said): a denied syscall is

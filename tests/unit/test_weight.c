@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: ISC */
+/* Copyright (c) 2026 The lbnoded authors */
 /*
  * The weight: from which figure, within which bounds, with hysteresis;
  * and the control law of "weight from saturation" on signal traces of
