@@ -16,6 +16,7 @@
 #include "log.h"
 #include "names.h"
 #include "monitor.h"
+#include "util.h"
 
 struct dr_set {
 	struct dr_entry		*e;

@@ -46,7 +46,6 @@ int	 parse_config(const char *, struct lbn_conf *);
 const char *parse_error(void);		/* its error lines, '\n' between them */
 void	 config_error(const struct conf_where *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-void	 lines_append(char *, size_t, const char *);	/* '\n' between */
 void	 conf_free(struct lbn_conf *);
 
 /* checkconf.c: what the config refers to, on this system */

@@ -33,6 +33,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "names.h"
+#include "util.h"
 
 #define INCLUDE_DEPTH_MAX	8
 #define STRING_MAX		4096	/* a quoted string */
@@ -482,20 +483,6 @@ keyword_token(const char *word)
 }
 
 /* --- errors --- */
-
-/*
- * One more line of a message made of lines; a line that no longer fits
- * is left out whole, and the ones before it still tell where to start.
- */
-void
-lines_append(char *text, size_t size, const char *line)
-{
-	size_t	 used = strlen(text);
-
-	if (used + 1 + strlen(line) < size)
-		snprintf(text + used, size - used, "%s%s", used > 0 ? "\n" : "",
-		    line);
-}
 
 /* Log it and keep it for lbnodectl reload. */
 static void

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "names.h"
 #include "netcfg.h"
+#include "util.h"
 
 #define AUDIT_ENTRIES	8	/* entries an audit line names, then counts */
 #define AUDIT_LIST_LEN	360	/* a list of them; two fit log_audit's 900 */
@@ -36,15 +37,6 @@ static struct entryset		 in_force[2];	/* by enum entry_origin */
 static struct view		 applied;	/* what our tables hold */
 static int			 reconciled;	/* applied is what the kernel has */
 static char			 rebuild_why[96];	/* " (interface ...)" or "" */
-
-static long long
-usec_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /*
  * New settings can change the arp table's rules (interface, real
@@ -300,7 +292,7 @@ apply_request(const struct dr_begin *b, const struct dr_entry *req, size_t n,
 	rej->n = 0;
 	who_str(b, who, sizeof(who));
 
-	t[0] = usec_now();
+	t[0] = (long long)(monotonic_ns() / 1000);
 	if (rtnl_dump_addrs(&own, &ours) == -1) {
 		result_set(res, DR_FAILED, origin, "cannot list addresses");
 		log_audit("%s: failed: cannot list addresses; nothing changed",
@@ -314,7 +306,7 @@ apply_request(const struct dr_begin *b, const struct dr_entry *req, size_t n,
 		goto out;
 	}
 
-	t[1] = usec_now();
+	t[1] = (long long)(monotonic_ns() / 1000);
 	entryset_union(&cand, &in_force[!origin], &all);
 	view_build(&all, &want);
 	view_diff(&applied, &want, &d);
@@ -331,7 +323,7 @@ apply_request(const struct dr_begin *b, const struct dr_entry *req, size_t n,
 	have = (struct view){ { NULL, 0, 0 }, ours };
 	view_diff(&have, &want, &lod);
 
-	t[2] = usec_now();
+	t[2] = (long long)(monotonic_ns() / 1000);
 	if ((rc = kernel_change(nfttext.s, full ? NULL : undotext.s,
 	    &lod.del.lo, &lod.add.lo, reason, sizeof(reason))) != 0) {
 		result_set(res, DR_FAILED, origin, reason);
@@ -350,7 +342,7 @@ apply_request(const struct dr_begin *b, const struct dr_entry *req, size_t n,
 		reconciled = 1;
 		result_set(res, DR_OK, origin, "applied");
 	}
-	t[3] = usec_now();
+	t[3] = (long long)(monotonic_ns() / 1000);
 	log_debug("%s: validated in %lld us, rendered in %lld us, applied in "
 	    "%lld us", who, t[1] - t[0], t[2] - t[1], t[3] - t[2]);
 	viewdiff_free(&lod);

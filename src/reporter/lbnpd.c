@@ -23,6 +23,7 @@
 #include "names.h"
 #include "log.h"
 #include "reporter.h"
+#include "util.h"
 
 #define LBNPD_SOCKS_MAX	2	/* one IPv4, one IPv6 */
 #define RECV_BATCH	64	/* datagrams per wakeup and socket */

@@ -98,7 +98,6 @@ void	 reporter_nonblock(int);
 void	 sample_start(void);
 void	 sample_set_procfd(uint32_t, uint32_t, int);	/* kind, cgroup version, fd */
 void	 sample_close_procfds(void);
-uint64_t monotonic_ns(void);		/* the reporter's one clock for intervals */
 
 /* sockdiag.c: queues and connections on the service ports */
 int	 sockdiag_count(int, const struct lbn_settings *, int,

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "names.h"
 #include "reporter.h"
+#include "util.h"
 
 #define SAMPLE_FIRST_MS		1000	/* the first interval, for a prompt start */
 #define RATE_WINDOW_MS		1000	/* completions are counted over this */
@@ -157,22 +158,6 @@ sample_parsed(uint32_t kind, int rc)
 	else
 		sample_fine(kind);
 	return rc;
-}
-
-static uint64_t
-clock_ns(clockid_t clock)
-{
-	struct timespec	 ts;
-
-	if (clock_gettime(clock, &ts) == -1)
-		fatal("clock_gettime");
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t
-monotonic_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
 }
 
 static int
