@@ -232,7 +232,7 @@ enum imsg_type {
 	IMSG_REP_PUSH_BEGIN,	/* struct dr_begin, an LB's CONFIG */
 	IMSG_REP_PUSH_ENTRY,	/* struct dr_entry */
 	IMSG_REP_PUSH_COMMIT,	/* - */
-	IMSG_REP_WEIGHT,	/* struct weight_msg, on every change, for sd_notify */
+	IMSG_REP_WEIGHT,	/* uint32_t weight, on every change, for sd_notify */
 	IMSG_REP_CARRY,		/* struct rep_carry, for the next reporter */
 	IMSG_REP_END,		/* -, an lbnodectl request is answered */
 
@@ -319,11 +319,6 @@ struct key_msg {
 
 struct admin_msg {
 	uint32_t		 state;		/* enum admin_state */
-};
-
-struct weight_msg {
-	uint32_t		 admin;		/* enum admin_state */
-	uint32_t		 weight;
 };
 
 /* The LB-facing interface as the monitor last found it. */

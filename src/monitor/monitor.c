@@ -160,11 +160,11 @@ monitor_dispatch_netcfg(struct imsgev *iev, struct imsg *imsg)
 static void
 monitor_weight(struct imsg *imsg)
 {
-	struct weight_msg	 wm;
+	uint32_t	 weight;
 
-	if (imsg_get_data(imsg, &wm, sizeof(wm)) == -1)
+	if (imsg_get_data(imsg, &weight, sizeof(weight)) == -1)
 		fatalx("%s: bad IMSG_REP_WEIGHT", __func__);
-	mon.weight = wm.weight;
+	mon.weight = weight;
 	mon.have_weight = 1;
 	if (mon.ready)
 		notify_status(mon.admin, mon.weight);

@@ -37,11 +37,10 @@ reporter_usage(void)
 void
 reporter_state_changed(void)
 {
-	struct weight_msg	 wm = { .admin = rep->admin,
-	    .weight = rep->weight };
+	uint32_t	 weight = rep->weight;
 
-	if (imsgev_compose(&rep->iev_monitor, IMSG_REP_WEIGHT, 0, 0, -1, &wm,
-	    sizeof(wm)) == -1)
+	if (imsgev_compose(&rep->iev_monitor, IMSG_REP_WEIGHT, 0, 0, -1,
+	    &weight, sizeof(weight)) == -1)
 		fatal("imsg to the monitor");
 	if (rep->configured)
 		lbnpd_announce();
@@ -130,8 +129,6 @@ reporter_admin(struct imsg *imsg)
 	struct admin_msg	 am;
 
 	reporter_data(imsg, &am, sizeof(am));
-	if (am.state > ADMIN_MAINT)
-		fatalx("admin state %u", am.state);
 	if (am.state == rep->admin)
 		return;
 	rep->admin = am.state;
