@@ -495,7 +495,7 @@ monitor_start(int verbose)
 	dr_set_config(mon.conf.entries, mon.conf.nentries,
 	    mon.conf.s.conf_generation);
 	proc_sandbox(mon.conf.s.user, mon.conf.s.chroot);
-	proc_init(mon.base, mon.foreground, log_getverbose());
+	children_init(mon.base, mon.foreground, log_getverbose());
 	proc_start_all();
 	log_info("started, state %s", admin_name(mon.admin));
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "lbnoded.h"
+#include "proc.h"
 
 /*
  * A parsed configuration.  Each vip block becomes one dr_entry per
@@ -96,23 +97,10 @@ void	 dr_reporter_lost(void);
 size_t	 dr_busy_entries(void);		/* for netcfg's liveness bound */
 void	 dr_rebuild(void);			/* netcfg's settings changed */
 
-/* proc.c: the children */
-struct imsgev;
-void	 proc_init(struct event_base *, int, int);
-void	 proc_sandbox(const char *, const char *);
-void	 proc_start_all(void);
-int	 proc_send(enum lbn_proc, uint32_t, uint32_t, int, const void *,
-	    size_t);
-int	 proc_running(enum lbn_proc);
-void	 proc_write_now(enum lbn_proc);
-void	 proc_restart(enum lbn_proc);		/* e.g. the user changed */
-void	 proc_kill(enum lbn_proc);		/* restart, reading no more */
-void	 proc_no_restart(void);
-void	 proc_stop_all(int);
-int	 proc_all_gone(void);
-const uint32_t *proc_restarts(void);
+/* children.c: lbnoded's children, run by common/proc.c */
+void	 children_init(struct event_base *, int, int);
 
-/* monitor.c: callbacks from proc.c, dr.c and netwatch.c */
+/* monitor.c: callbacks from children.c, dr.c and netwatch.c */
 void	 monitor_fail(void);			/* stop, exit 1 */
 void	 monitor_config_done(uint64_t, int, const char *);	/* generation, ok, why */
 void	 monitor_child_up(enum lbn_proc);

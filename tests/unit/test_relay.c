@@ -4,7 +4,7 @@
  * The monitor's push relay (src/monitor/dr.c), driven with scripted
  * imsg sequences in the orders a dying, restarted or misbehaving
  * reporter or netcfg can produce.  The relay's outputs are caught by
- * the fakes below in place of proc.c, monitor.c and control.c; a
+ * the fakes below in place of common/proc.c, monitor.c and control.c; a
  * fatalx() in the relay ends this program and so fails the test.
  */
 #include <stdio.h>
@@ -54,7 +54,7 @@ record(struct sent *log, size_t *n, uint32_t type, const void *data,
 /* --- what dr.c calls --- */
 
 int
-proc_send(enum lbn_proc id, uint32_t type, uint32_t peerid, int fd,
+proc_send(int id, uint32_t type, uint32_t peerid, int fd,
     const void *data, size_t len)
 {
 	if (id != PROC_NETCFG || !netcfg_up)
@@ -64,13 +64,13 @@ proc_send(enum lbn_proc id, uint32_t type, uint32_t peerid, int fd,
 }
 
 int
-proc_running(enum lbn_proc id)
+proc_running(int id)
 {
 	return id == PROC_NETCFG ? netcfg_up : 1;
 }
 
 void
-proc_kill(enum lbn_proc id)
+proc_kill(int id)
 {
 	if (id == PROC_REPORTER)
 		reporter_kills++;

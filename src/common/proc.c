@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /* Copyright (c) 2026 The lbnoded authors */
 /*
- * The children: each is this binary re-executed with -P, so it starts
+ * The children of a daemon's parent, from the table it hands us (proc.h):
+ * each is this binary re-executed with -P, so it starts
  * from a fresh address space (as OpenBSD's proc_exec does), with its
- * imsg channel to the monitor on fd CHILD_IMSG_FD.  A child that dies
+ * imsg channel to its parent on fd CHILD_IMSG_FD.  A child that dies
  * is restarted with a backoff and given the current state again.  It is
  * executed from a descriptor of the monitor's own binary, not its path:
  * an upgrade puts a new binary there before it restarts the service,
@@ -34,8 +35,9 @@
 #include <unistd.h>
 
 #include "imsg.h"
+#include "lbnoded.h"
 #include "log.h"
-#include "monitor.h"
+#include "proc.h"
 
 /* Where a child finds the binary to execute, until it does. */
 #define CHILD_EXE_FD		(CHILD_IMSG_FD + 1)
@@ -45,11 +47,10 @@
 #define CHILD_ARGS_MAX		16
 #define PING_TICK_MS		1000
 #define PING_TICKS_MAX		3	/* unanswered this long: hung */
-#define PING_ENTRIES_PER_TICK	2000	/* netcfg's allowance: 0.5 ms an entry */
 
 struct child {
+	const struct proc_child	*def;
 	const char		*name;
-	int			 fdpass;
 	pid_t			 pid;
 	int			 connected;
 	struct imsgev		 iev;
@@ -60,11 +61,11 @@ struct child {
 	const char		*killed_why;	/* we killed it: why, for the log */
 };
 
-static struct child	 children[PROC_MAX] = {
-	[PROC_NETCFG] =		{ .name = "netcfg",	.fdpass = 0 },
-	[PROC_REPORTER] =	{ .name = "reporter",	.fdpass = 1 },
-};
-static struct restarts_msg	 restarts;
+static struct child	 children[PROC_CHILDREN_MAX];
+static size_t		 nchildren;
+static uint32_t		 restarts[PROC_CHILDREN_MAX];
+static const char	*self_name;	/* argv[0] of a child */
+static void		(*on_hopeless)(void);
 static struct event_base	*proc_base;
 static struct event		*ev_sigchld;
 static struct event		*ev_ping;
@@ -97,53 +98,39 @@ proc_dispatch(struct imsgev *iev, struct imsg *imsg)
 		c->ping_age = -1;
 		return;
 	}
-	if (c == &children[PROC_NETCFG])
-		monitor_dispatch_netcfg(iev, imsg);
-	else
-		monitor_dispatch_reporter(iev, imsg);
+	c->def->dispatch(iev, imsg);
 }
 
-/*
- * The reporter answers the LBs about the load: it must not starve when
- * the services it reports on take every CPU, nor lose the LBs' queries
- * when a flood keeps it busy, for the kernel drops what overflows its
- * socket's queue, theirs with the flood's.  So it runs REPORTER_NICE
- * levels above the monitor.  It is one thread, and a datagram costs it
- * a microsecond or two (bench/attack.sh prints it): a flood takes from
- * the services what its rate costs, one CPU at the most.
- */
-#define REPORTER_NICE	5
-
-/* In the reporter, before it drops root. */
+/* In a child with a nice of its own, before it drops root. */
 static void
-proc_raise_priority(void)
+proc_raise_priority(const struct child *c)
 {
 	int	 prio;
 
 	errno = 0;
 	if ((prio = getpriority(PRIO_PROCESS, 0)) == -1 && errno != 0) {
-		log_warn("reporter: getpriority");
+		log_warn("%s: getpriority", c->name);
 		return;
 	}
-	prio = prio - REPORTER_NICE < PRIO_MIN ? PRIO_MIN : prio - REPORTER_NICE;
+	prio = prio - c->def->nice < PRIO_MIN ? PRIO_MIN : prio - c->def->nice;
 	if (setpriority(PRIO_PROCESS, 0, prio) == -1)
-		log_warn("reporter: cannot run at nice %d", prio);
+		log_warn("%s: cannot run at nice %d", c->name, prio);
 }
 
-/* Build "lbnoded -P name [-d] [-v...] [-u user -c dir]". */
+/* Build "argv0 -P name [-d] [-v...] [-u user -c dir]". */
 static void
-proc_args(enum lbn_proc id, char **argv)
+proc_args(const struct child *c, char **argv)
 {
 	int	 n = 0, i;
 
-	argv[n++] = "lbnoded";
+	argv[n++] = (char *)self_name;
 	argv[n++] = "-P";
-	argv[n++] = (char *)children[id].name;
+	argv[n++] = (char *)c->name;
 	if (child_foreground)
 		argv[n++] = "-d";
 	for (i = 0; i < child_verbose && i < 3; i++)
 		argv[n++] = "-v";
-	if (id == PROC_REPORTER) {
+	if (c->def->sandbox == PROC_SANDBOX_USER) {
 		argv[n++] = "-u";
 		argv[n++] = sandbox_user;
 		argv[n++] = "-c";
@@ -153,13 +140,13 @@ proc_args(enum lbn_proc id, char **argv)
 }
 
 static void __attribute__((noreturn))
-proc_exec(enum lbn_proc id, int fd)
+proc_exec(const struct child *c, int fd)
 {
 	char		*argv[CHILD_ARGS_MAX];
 	sigset_t	 none;
 
-	if (id == PROC_REPORTER)
-		proc_raise_priority();
+	if (c->def->nice > 0)
+		proc_raise_priority(c);
 	if (fd != CHILD_IMSG_FD) {
 		if (dup2(fd, CHILD_IMSG_FD) == -1)
 			_exit(127);
@@ -167,27 +154,27 @@ proc_exec(enum lbn_proc id, int fd)
 		_exit(127);
 	if (dup3(self_fd, CHILD_EXE_FD, O_CLOEXEC) == -1)
 		_exit(127);
-	/* Nothing of the monitor's crosses into the child but fd 0-3. */
+	/* Nothing of the parent's crosses into the child but fd 0-3. */
 	if (close_range(CHILD_EXE_FD + 1, ~0U, 0) == -1)
 		_exit(127);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/*
-	 * Only the monitor decides when a child stops: a Ctrl-C or a
-	 * SIGTERM to the whole group must not take netcfg away before it
-	 * has removed our rules.  Ignored signals stay ignored across
+	 * Only the parent decides when a child stops: a Ctrl-C or a
+	 * SIGTERM to the whole group must not take a child away before
+	 * it has undone what it did (netcfg: our rules).  Ignored signals stay ignored across
 	 * execv; the children exit when their channel closes.
 	 */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
-	proc_args(id, argv);
+	proc_args(c, argv);
 	fexecve(CHILD_EXE_FD, argv, environ);
 	_exit(127);
 }
 
 static void
-proc_start(enum lbn_proc id)
+proc_start(int id)
 {
 	struct child	*c = &children[id];
 	int		 sp[2];
@@ -199,10 +186,10 @@ proc_start(enum lbn_proc id)
 	case -1:
 		fatal("fork");
 	case 0:
-		proc_exec(id, sp[1]);
+		proc_exec(c, sp[1]);
 	}
 	close(sp[1]);
-	if (imsgev_init(&c->iev, proc_base, sp[0], c->fdpass, c->name,
+	if (imsgev_init(&c->iev, proc_base, sp[0], c->def->fdpass, c->name,
 	    proc_dispatch, proc_closed, c) == -1)
 		fatal("imsgev_init %s", c->name);
 	c->pid = pid;
@@ -211,7 +198,7 @@ proc_start(enum lbn_proc id)
 	c->killed_why = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
 	log_debug("started %s, pid %d", c->name, (int)pid);
-	monitor_child_up(id);
+	c->def->up();
 }
 
 static void
@@ -220,7 +207,7 @@ proc_restart_timer(int fd, short ev, void *arg)
 	struct child	*c = arg;
 
 	if (!stopping && c->pid == 0)
-		proc_start((enum lbn_proc)(c - children));
+		proc_start((int)(c - children));
 }
 
 static long
@@ -248,7 +235,7 @@ proc_log_death(const struct child *c, int status)
 }
 
 static void
-proc_schedule_restart(enum lbn_proc id)
+proc_schedule_restart(int id)
 {
 	struct child	*c = &children[id];
 	struct timeval	 tv;
@@ -257,15 +244,12 @@ proc_schedule_restart(enum lbn_proc id)
 		c->backoff_ms = BACKOFF_MIN_MS;
 	else if ((c->backoff_ms *= 2) > BACKOFF_MAX_MS)
 		c->backoff_ms = BACKOFF_MAX_MS;
-	restarts.restarts[id]++;
+	restarts[id]++;
 	log_info("restarting %s in %u ms", c->name, c->backoff_ms);
 	tv.tv_sec = c->backoff_ms / 1000;
 	tv.tv_usec = (c->backoff_ms % 1000) * 1000;
 	if (evtimer_add(c->ev_restart, &tv) == -1)
 		fatalx("evtimer_add");
-	if (children[PROC_REPORTER].connected)
-		proc_send(PROC_REPORTER, IMSG_REP_RESTARTS, 0, -1, &restarts,
-		    sizeof(restarts));
 }
 
 /* It could not build its sandbox: the next one could not either. */
@@ -280,7 +264,7 @@ proc_hopeless(const struct child *c, int status)
 }
 
 static void
-proc_reap(enum lbn_proc id, int status)
+proc_reap(int id, int status)
 {
 	struct child	*c = &children[id];
 	int		 hopeless = 0;
@@ -292,17 +276,12 @@ proc_reap(enum lbn_proc id, int status)
 	if (c->connected)
 		imsgev_clear(&c->iev);
 	c->connected = 0;
-	if (id == PROC_NETCFG)
-		dr_netcfg_lost(c->killed_why != NULL ? c->killed_why : "died");
-	else {
-		dr_reporter_lost();
-		control_reporter_lost();
-	}
 	if (!stopping && !hopeless)
 		proc_schedule_restart(id);
+	c->def->lost(c->killed_why != NULL ? c->killed_why : "died");
 	c->pid = 0;
 	if (hopeless)
-		monitor_fail();
+		on_hopeless();
 }
 
 static void
@@ -312,25 +291,21 @@ proc_sigchld(int sig, short ev, void *arg)
 	int	 status, id;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (id = PROC_NETCFG; id < PROC_MAX; id++)
-			if (children[id].pid == pid)
-				proc_reap((enum lbn_proc)id, status);
+		for (id = 0; id < (int)nchildren; id++)
+			if (children[id].name != NULL && children[id].pid == pid)
+				proc_reap(id, status);
 	}
 	if (pid == -1 && errno != ECHILD)
 		log_warn("waitpid");
 }
 
-/*
- * netcfg answers between requests, so while it applies a change it is
- * allowed time for the entries involved, on top of the usual bound.
- */
+/* A child busy with a long request is allowed its grace on top. */
 static int
-proc_ping_ticks_max(enum lbn_proc id)
+proc_ping_ticks_max(const struct child *c)
 {
-	if (id != PROC_NETCFG)
+	if (c->def->grace_ticks == NULL)
 		return PING_TICKS_MAX;
-	return PING_TICKS_MAX + (int)(dr_busy_entries() /
-	    PING_ENTRIES_PER_TICK);
+	return PING_TICKS_MAX + c->def->grace_ticks();
 }
 
 static void
@@ -341,19 +316,19 @@ proc_ping_tick(int fd, short ev, void *arg)
 
 	if (stopping)
 		return;
-	for (id = PROC_NETCFG; id < PROC_MAX; id++) {
+	for (id = 0; id < (int)nchildren; id++) {
 		c = &children[id];
 		if (!c->connected)
 			continue;
 		if (c->ping_age == -1) {
-			proc_send((enum lbn_proc)id, IMSG_PING, 0, -1, NULL, 0);
+			proc_send(id, IMSG_PING, 0, -1, NULL, 0);
 			c->ping_age = 0;
-		} else if (++c->ping_age >= proc_ping_ticks_max(id)) {
+		} else if (++c->ping_age >= proc_ping_ticks_max(c)) {
 			log_warnx("%s (pid %d) has not answered for %d s: "
 			    "killing it", c->name, (int)c->pid,
 			    c->ping_age * PING_TICK_MS / 1000);
 			c->killed_why = "did not answer";
-			proc_kill((enum lbn_proc)id);
+			proc_kill(id);
 		}
 	}
 }
@@ -366,10 +341,23 @@ proc_sandbox(const char *user, const char *dir)
 }
 
 void
-proc_init(struct event_base *base, int foreground, int verbose)
+proc_init(struct event_base *base, const char *argv0,
+    const struct proc_child *table, size_t n, int foreground, int verbose,
+    void (*hopeless)(void))
 {
-	int	 id, fd;
+	size_t	 id;
+	int	 fd;
 
+	if (n > PROC_CHILDREN_MAX)
+		fatalx("%s: %zu children, at most %d", __func__, n,
+		    PROC_CHILDREN_MAX);
+	for (id = 0; id < n; id++) {
+		children[id].def = &table[id];
+		children[id].name = table[id].name;
+	}
+	nchildren = n;
+	self_name = argv0;
+	on_hopeless = hopeless;
 	proc_base = base;
 	child_foreground = foreground;
 	child_verbose = verbose;
@@ -381,8 +369,9 @@ proc_init(struct event_base *base, int foreground, int verbose)
 	if ((ev_sigchld = evsignal_new(base, SIGCHLD, proc_sigchld,
 	    NULL)) == NULL || evsignal_add(ev_sigchld, NULL) == -1)
 		fatalx("cannot handle SIGCHLD");
-	for (id = PROC_NETCFG; id < PROC_MAX; id++)
-		if ((children[id].ev_restart = evtimer_new(base,
+	for (id = 0; id < nchildren; id++)
+		if (children[id].name != NULL &&
+		    (children[id].ev_restart = evtimer_new(base,
 		    proc_restart_timer, &children[id])) == NULL)
 			fatalx("evtimer_new");
 	if ((ev_ping = event_new(base, -1, EV_PERSIST, proc_ping_tick,
@@ -396,12 +385,13 @@ proc_start_all(void)
 {
 	int	 id;
 
-	for (id = PROC_NETCFG; id < PROC_MAX; id++)
-		proc_start((enum lbn_proc)id);
+	for (id = 0; id < (int)nchildren; id++)
+		if (children[id].name != NULL)
+			proc_start(id);
 }
 
 int
-proc_send(enum lbn_proc id, uint32_t type, uint32_t peerid, int fd,
+proc_send(int id, uint32_t type, uint32_t peerid, int fd,
     const void *data, size_t len)
 {
 	struct child	*c = &children[id];
@@ -421,7 +411,7 @@ proc_send(enum lbn_proc id, uint32_t type, uint32_t peerid, int fd,
  * never block: what does not fit waits for the loop as usual.
  */
 void
-proc_write_now(enum lbn_proc id)
+proc_write_now(int id)
 {
 	struct child	*c = &children[id];
 
@@ -430,14 +420,14 @@ proc_write_now(enum lbn_proc id)
 }
 
 int
-proc_running(enum lbn_proc id)
+proc_running(int id)
 {
 	return children[id].connected;
 }
 
 /* Kill it; the SIGCHLD path restarts it with the current settings. */
 void
-proc_restart(enum lbn_proc id)
+proc_restart(int id)
 {
 	if (children[id].pid != 0)
 		(void)kill(children[id].pid, SIGKILL);
@@ -449,7 +439,7 @@ proc_restart(enum lbn_proc id)
  * dies.  SIGKILL also ends a stopped process.
  */
 void
-proc_kill(enum lbn_proc id)
+proc_kill(int id)
 {
 	struct child	*c = &children[id];
 
@@ -474,7 +464,7 @@ proc_stop_all(int force)
 	int	 id;
 
 	stopping = 1;
-	for (id = PROC_NETCFG; id < PROC_MAX; id++) {
+	for (id = 0; id < (int)nchildren; id++) {
 		if (children[id].connected) {
 			imsgev_clear(&children[id].iev);
 			children[id].connected = 0;
@@ -489,7 +479,7 @@ proc_all_gone(void)
 {
 	int	 id;
 
-	for (id = PROC_NETCFG; id < PROC_MAX; id++)
+	for (id = 0; id < (int)nchildren; id++)
 		if (children[id].pid != 0)
 			return 0;
 	return 1;
@@ -498,5 +488,5 @@ proc_all_gone(void)
 const uint32_t *
 proc_restarts(void)
 {
-	return restarts.restarts;
+	return restarts;
 }
