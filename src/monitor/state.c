@@ -42,7 +42,10 @@ state_load(const char *path)
 /*
  * Root writes the state file, so its directory must be one nobody
  * else can change: otherwise they could swap in a link or a file of
- * their own between our checks and our writes.
+ * their own between our checks and our writes.  A source install has
+ * no package to create it, so a missing one is created here, root's
+ * and 0755, as the monitor does the socket directory; its parent must
+ * exist.
  */
 static int
 state_dir_open(const char *dir, char *err, size_t errlen)
@@ -50,8 +53,10 @@ state_dir_open(const char *dir, char *err, size_t errlen)
 	struct stat	 st;
 	int		 fd;
 
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
-	    fstat(fd, &st) == -1) {
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 &&
+	    errno == ENOENT && (mkdir(dir, 0755) == 0 || errno == EEXIST))
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "state directory %s: %s", dir,
 		    strerror(errno));
 		if (fd != -1)
