@@ -88,7 +88,15 @@ enum weight_capacity {
 enum vip_mode {
 	MODE_REDIRECT,
 	MODE_DNAT,
-	MODE_LOOPBACK
+	MODE_LOOPBACK,
+	MODE_TUNNEL		/* loopback, reached through an LB's tunnel */
+};
+
+/* How a tunnel-mode VIP's packets arrive encapsulated. */
+enum vip_encap {
+	ENCAP_NONE,
+	ENCAP_IPIP,		/* IPIP for IPv4 VIPs, IP6IP6 for IPv6 */
+	ENCAP_GUE		/* GUE over UDP encap_port (Katran's) */
 };
 
 enum exit_action {
@@ -130,6 +138,9 @@ struct dr_entry {
 	uint16_t		 port_lo;
 	uint16_t		 port_hi;
 	uint16_t		 to_port;	/* redirect: 0 = same port */
+	uint8_t			 encap;		/* tunnel: enum vip_encap */
+	uint8_t			 pad;
+	uint16_t		 encap_port;	/* tunnel, gue: UDP port */
 };
 
 /* What an authenticated LB may push: "accept vip PREFIX proto port {..} max N" */

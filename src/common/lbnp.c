@@ -163,6 +163,8 @@ decode_vip(struct dr_entry *e, const uint8_t *p, size_t len)
 	e->port_lo = get16(p + 4);
 	e->port_hi = get16(p + 6);
 	e->to_port = get16(p + 8);
+	e->encap = p[3];
+	e->encap_port = get16(p + 10);
 	get_addr(&e->vip, af, p + VIP_FIXED_LEN);
 	/* An all-zero target is "no target". */
 	get_addr(&e->target, af, p + VIP_FIXED_LEN + alen);
@@ -583,6 +585,8 @@ encode_vip(struct wbuf *b, const struct dr_entry *e)
 	put16(p + 4, e->port_lo);
 	put16(p + 6, e->port_hi);
 	put16(p + 8, e->to_port);
+	p[3] = e->encap;
+	put16(p + 10, e->encap_port);
 	memcpy(p + VIP_FIXED_LEN, e->vip.u.raw, alen);
 	if (e->target.af != 0)
 		memcpy(p + VIP_FIXED_LEN + alen, e->target.u.raw, alen);

@@ -16,6 +16,13 @@ static const char *const mode_names[] = {
 	[MODE_REDIRECT] = "redirect",
 	[MODE_DNAT] = "dnat",
 	[MODE_LOOPBACK] = "loopback",
+	[MODE_TUNNEL] = "tunnel",
+};
+
+static const char *const encap_names[] = {
+	[ENCAP_NONE] = "none",
+	[ENCAP_IPIP] = "ipip",
+	[ENCAP_GUE] = "gue",
 };
 
 static const char *const signal_names[SIGNAL_MAX] = {
@@ -93,6 +100,12 @@ const char *
 mode_name(unsigned int v)
 {
 	return NAME_OF(mode_names, v);
+}
+
+const char *
+encap_name(unsigned int v)
+{
+	return NAME_OF(encap_names, v);
 }
 
 /* Protocol 0 is "either" in accept rules and loopback entries. */

@@ -15,6 +15,7 @@ const char	*name_of(const char *const *, size_t, unsigned int);
 const char	*admin_name(unsigned int);
 int		 admin_from_name(const char *, uint32_t *);
 const char	*mode_name(unsigned int);
+const char	*encap_name(unsigned int);
 const char	*proto_name(unsigned int);
 const char	*origin_name(unsigned int);
 const char	*drop_name(unsigned int);

@@ -122,6 +122,8 @@ static struct {
 	int		 line;
 	int		 errors;	/* before the block */
 	uint8_t		 mode;
+	uint8_t		 encap;		/* tunnel */
+	uint16_t	 encap_port;	/* tunnel, gue */
 	struct lbn_addr	 target;
 	struct vip_item	*items;
 	size_t		 nitems, cap;
@@ -162,6 +164,7 @@ static void	 plist_add(int64_t, int64_t);
 static void	 vip_begin(char *);
 static void	 vip_first_seen(void);
 static void	 vip_mode(uint8_t, char *);
+static void	 vip_tunnel(uint8_t, int64_t);
 static void	 vip_ports(uint8_t, int64_t);
 static void	 vip_end(void);
 static void	 accept_rule(char *, uint8_t, int64_t);
@@ -188,6 +191,7 @@ static void	 accept_rule(char *, uint8_t, int64_t);
 %token	LOOPBACK "loopback" TCP "tcp" UDP "udp" TO "to" ACCEPT "accept"
 %token	SERVICE "service" SATURATION "saturation" CAPACITY "capacity"
 %token	QUOTA "quota" MEASURED "measured" FULL "full"
+%token	TUNNEL "tunnel" ENCAP "encap" IPIP "ipip" GUE "gue"
 %token	ERROR "error"
 %token	<string>	STRING "string"
 %token	<number>	NUMBER "number"
@@ -345,6 +349,10 @@ vipbody		: /* empty */
 vipopt		: MODE REDIRECT			{ vip_mode(MODE_REDIRECT, NULL); }
 		| MODE DNAT STRING		{ vip_mode(MODE_DNAT, $3); }
 		| MODE LOOPBACK			{ vip_mode(MODE_LOOPBACK, NULL); }
+		| MODE TUNNEL ENCAP IPIP	{ vip_tunnel(ENCAP_IPIP, 0); }
+		| MODE TUNNEL ENCAP GUE PORT NUMBER {
+			vip_tunnel(ENCAP_GUE, $6);
+		}
 		| proto PORT portspec optto	{ vip_ports($1, $4); }
 		;
 
@@ -428,14 +436,17 @@ static const struct keyword keywords[] = {
 	{ "control",	CONTROL },
 	{ "cpu",	CPU },
 	{ "dnat",	DNAT },
+	{ "encap",	ENCAP },
 	{ "every",	EVERY },
 	{ "exit",	EXIT },
 	{ "file",	FILE_ },
 	{ "from",	FROM },
 	{ "full",	FULL },
+	{ "gue",	GUE },
 	{ "http",	HTTP },
 	{ "include",	INCLUDE },
 	{ "interface",	INTERFACE },
+	{ "ipip",	IPIP },
 	{ "keep",	KEEP },
 	{ "key",	KEY },
 	{ "lb",		LB },
@@ -460,6 +471,7 @@ static const struct keyword keywords[] = {
 	{ "state",	STATE },
 	{ "tcp",	TCP },
 	{ "to",		TO },
+	{ "tunnel",	TUNNEL },
 	{ "udp",	UDP },
 	{ "user",	USER },
 	{ "vip",	VIP },
@@ -1472,7 +1484,7 @@ vip_mode(uint8_t mode, char *target)
 		return;
 	}
 	if (blk.vip.af == AF_INET6 && mode != MODE_LOOPBACK) {
-		conf_error("IPv6 VIPs support mode loopback only");
+		conf_error("IPv6 VIPs support mode loopback or tunnel only");
 		free(target);
 		return;
 	}
@@ -1603,6 +1615,22 @@ add_entry(const struct dr_entry *e)
 	newconf.entries[newconf.nentries++] = *e;
 }
 
+/* "mode tunnel encap ipip", "mode tunnel encap gue port N" */
+static void
+vip_tunnel(uint8_t encap, int64_t port)
+{
+	if (!blk.ok)
+		return;
+	if (encap == ENCAP_GUE && (port < 1 || port > 65535)) {
+		conf_error("encap gue: port %lld is not 1-65535",
+		    (long long)port);
+		return;
+	}
+	blk.mode = MODE_TUNNEL;
+	blk.encap = encap;
+	blk.encap_port = (uint16_t)port;
+}
+
 /* The block's '}': check it as a whole and expand it into entries. */
 static void
 vip_end(void)
@@ -1616,7 +1644,8 @@ vip_end(void)
 		return;
 	mode = blk.mode == MODE_REDIRECT ? "redirect" : "dnat";
 	/* Unless a bad port line or the full entry table explains it. */
-	if (blk.mode != MODE_LOOPBACK && blk.nitems == 0) {
+	if (blk.mode != MODE_LOOPBACK && blk.mode != MODE_TUNNEL &&
+	    blk.nitems == 0) {
 		if (errors == blk.errors && !entries_full)
 			conf_error_line(blk.line, "vip block in mode %s needs "
 			    "at least one port", mode);
@@ -1639,6 +1668,10 @@ vip_end(void)
 	e.mode = blk.mode;
 	if (blk.mode == MODE_DNAT)
 		e.target = blk.target;
+	if (blk.mode == MODE_TUNNEL) {
+		e.encap = blk.encap;
+		e.encap_port = blk.encap_port;
+	}
 	if (blk.nitems == 0)
 		add_entry(&e);
 	for (i = 0; i < blk.nitems; i++) {

@@ -146,6 +146,13 @@ print_mode(FILE *fp, const struct dr_entry *e)
 	case MODE_LOOPBACK:
 		fprintf(fp, "\tmode loopback\n");
 		break;
+	case MODE_TUNNEL:
+		if (e->encap == ENCAP_GUE)
+			fprintf(fp, "\tmode tunnel encap gue port %u\n",
+			    e->encap_port);
+		else
+			fprintf(fp, "\tmode tunnel encap ipip\n");
+		break;
 	default:
 		fprintf(fp, "\tmode redirect\n");
 		break;

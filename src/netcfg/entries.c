@@ -85,7 +85,9 @@ entry_cmp(const struct dr_entry *a, const struct dr_entry *b)
 	    (c = u32cmp(a->port_lo, b->port_lo)) != 0 ||
 	    (c = u32cmp(a->port_hi, b->port_hi)) != 0 ||
 	    (c = u32cmp(a->mode, b->mode)) != 0 ||
-	    (c = lbn_addr_cmp(&a->target, &b->target)) != 0)
+	    (c = lbn_addr_cmp(&a->target, &b->target)) != 0 ||
+	    (c = u32cmp(a->encap, b->encap)) != 0 ||
+	    (c = u32cmp(a->encap_port, b->encap_port)) != 0)
 		return c;
 	return u32cmp(a->to_port, b->to_port);
 }
@@ -125,11 +127,15 @@ entry_str(const struct dr_entry *e, char *buf, size_t len)
 	case MODE_LOOPBACK:
 		mode = "loopback";
 		break;
+	case MODE_TUNNEL:
+		mode = e->encap == ENCAP_GUE ? "tunnel gue" : "tunnel ipip";
+		break;
 	default:
 		mode = "mode?";
 		break;
 	}
-	if (e->mode == MODE_LOOPBACK && e->proto == 0 && e->port_lo == 0)
+	if ((e->mode == MODE_LOOPBACK || e->mode == MODE_TUNNEL) &&
+	    e->proto == 0 && e->port_lo == 0)
 		snprintf(buf, len, "%s %s", mode, vip);
 	else
 		snprintf(buf, len, "%s %s %s %s%s", mode, vip,
@@ -290,7 +296,8 @@ view_build(const struct entryset *all, struct view *v)
 	v->ports.n = 0;
 	v->lo.n = 0;
 	for (i = 0; i < all->n; i++) {
-		if (all->e[i].mode != MODE_LOOPBACK)
+		if (all->e[i].mode != MODE_LOOPBACK &&
+		    all->e[i].mode != MODE_TUNNEL)
 			entryset_add(&v->ports, &all->e[i]);
 		else if (v->lo.n == 0 ||
 		    lbn_addr_cmp(&v->lo.a[v->lo.n - 1], &all->e[i].vip) != 0)

@@ -91,6 +91,26 @@ ports_ok(const struct dr_entry *e)
 	return e->port_lo != 0 && e->port_lo <= e->port_hi;
 }
 
+/*
+ * A tunnel entry names a known encapsulation, and GUE its UDP port;
+ * the other modes carry none.
+ */
+static const char *
+encap_why(const struct dr_entry *e)
+{
+	if (e->mode != MODE_TUNNEL)
+		return e->encap == ENCAP_NONE && e->encap_port == 0 ? NULL :
+		    "an encapsulation is only valid in tunnel mode";
+	switch (e->encap) {
+	case ENCAP_IPIP:
+		return e->encap_port == 0 ? NULL : "ipip takes no port";
+	case ENCAP_GUE:
+		return e->encap_port != 0 ? NULL : "gue needs a UDP port";
+	default:
+		return "tunnel mode needs encap ipip or gue";
+	}
+}
+
 /* One entry on its own; NULL or why it is refused, in buf. */
 static const char *
 check_entry(const struct dr_entry *e, const struct addrset *own,
@@ -108,7 +128,10 @@ check_entry(const struct dr_entry *e, const struct addrset *own,
 	}
 	if (addrset_has(own, &e->vip))
 		return "VIP is an address of this node";
+	if ((why = encap_why(e)) != NULL)
+		return why;
 	switch (e->mode) {
+	case MODE_TUNNEL:
 	case MODE_LOOPBACK:
 		if (e->proto == 0 && e->port_lo == 0 && e->port_hi == 0)
 			return NULL;
@@ -117,7 +140,7 @@ check_entry(const struct dr_entry *e, const struct addrset *own,
 	case MODE_DNAT:
 		/* The config parser takes IPv6 VIPs in loopback mode only. */
 		if (e->vip.af == AF_INET6)
-			return "IPv6 VIPs take loopback mode only";
+			return "IPv6 VIPs take loopback or tunnel mode only";
 		break;
 	default:
 		return "bad mode";
@@ -267,7 +290,8 @@ check_conflicts(struct tagged *t, size_t n, struct rejects *rej)
 			memset(vipfirst, 0, sizeof(vipfirst));
 			hold = NULL;
 		}
-		porty = t[i].e.mode != MODE_LOOPBACK;
+		porty = t[i].e.mode != MODE_LOOPBACK &&
+		    t[i].e.mode != MODE_TUNNEL;
 		if (vipfirst[!porty] != NULL) {
 			reject_conflict(rej, vipfirst[!porty], &t[i],
 			    "VIP both on lo and port-mapped, see");

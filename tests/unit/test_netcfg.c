@@ -190,7 +190,7 @@ test_entries_invalid(void)
 		"protocol must be tcp or udp" },
 	    { E(9, "198.18.0.1", TCP, 80, 80, NULL, 0), "bad mode" },
 	    { E(MODE_REDIRECT, "2001:db8:ffff::1", TCP, 80, 80, NULL, 0),
-		"IPv6 VIPs take loopback mode only" },
+		"IPv6 VIPs take loopback or tunnel mode only" },
 	    { E(MODE_DNAT, "198.18.0.1", TCP, 80, 80, "2001:db8::5", 0),
 		"dnat target must be one address of the VIP's family" },
 	    { E(MODE_DNAT, "198.18.0.1", TCP, 80, 80, "0.0.0.0", 0),
